@@ -1,0 +1,631 @@
+// Translates Ruby (Onigmo) regexes, as Recog writes them, into two exact
+// equivalents: a V8 RegExp source (fast, backtracking) and an RE2 source for
+// re2js (linear time). Parsing is oniguruma-parser's; the generation is ours
+// because Ruby's anchors, dot, \s, empty optional captures and inline flags
+// all need Ruby's meaning, not Oniguruma-to-ES's defaults (recog-format.md §6).
+import { toOnigurumaAst } from 'oniguruma-parser';
+import type {
+  AlternativeNode,
+  CharacterClassNode,
+  CharacterSetNode,
+  Node,
+  QuantifierNode,
+  RegexNode,
+} from 'oniguruma-parser/parser';
+
+export class RegexTranslationError extends Error {}
+
+/** Ruby Recog's flag names (RegexpFactory::FLAG_MAP); anything else raises, as in Ruby. */
+const FLAG_MAP: Record<string, 'i' | 'm'> = {
+  REG_ICASE: 'i',
+  IGNORECASE: 'i',
+  REG_DOT_NEWLINE: 'm',
+  REG_MULTILINE: 'm',
+  REG_LINE_ANY_CRLF: 'm',
+};
+
+export function parseRecogFlags(flags: string | undefined): string {
+  if (!flags) return '';
+  let out = '';
+  for (const token of flags.split(',')) {
+    const name = token.trim();
+    if (name === '') continue;
+    const flag = FLAG_MAP[name];
+    if (!flag) throw new RegexTranslationError(`unknown regex flag "${name}"`);
+    if (!out.includes(flag)) out += flag;
+  }
+  return out;
+}
+
+export interface TranslatedPattern {
+  /** V8 source for inputs without "\n": Ruby's line anchors become string anchors, letting V8 anchor. */
+  v8Single: string;
+  /** V8 source for inputs with "\n": Ruby's line anchors spelled with lookarounds. */
+  v8Multi: string;
+  /** V8 flags ("u", plus "i" when every character is case-insensitive). */
+  v8Flags: string;
+  /** RE2 source (for re2js), or undefined when the pattern uses what RE2 lacks. */
+  re2: string | undefined;
+  /** Ruby group number -> JS group number (index 0 is the whole match). */
+  groupMap: number[];
+  /** Number of Ruby capture groups. */
+  groups: number;
+  /** Requirements for a match: each is a set of lower-case literals, one of which must occur. */
+  requirements: string[][];
+  /** Worst-case backtracking cost is about n^degree steps for an input of n chars; Infinity = exponential. */
+  degree: number;
+}
+
+interface Ctx {
+  ignoreCase: boolean;
+  dotAll: boolean;
+}
+
+type Dialect = 'v8single' | 'v8multi' | 're2';
+
+class Unsupported extends Error {}
+
+const SPACE_RANGES: Array<[number, number]> = [[0x09, 0x0d], [0x20, 0x20]];
+const DIGIT_RANGES: Array<[number, number]> = [[0x30, 0x39]];
+const WORD_RANGES: Array<[number, number]> = [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]];
+const HEX_RANGES: Array<[number, number]> = [[0x30, 0x39], [0x41, 0x46], [0x61, 0x66]];
+const MAX_CP = 0x10ffff;
+
+const POSIX_RANGES: Record<string, Array<[number, number]>> = {
+  alnum: [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]],
+  alpha: [[0x41, 0x5a], [0x61, 0x7a]],
+  ascii: [[0x00, 0x7f]],
+  blank: [[0x09, 0x09], [0x20, 0x20]],
+  cntrl: [[0x00, 0x1f], [0x7f, 0x7f]],
+  digit: DIGIT_RANGES,
+  graph: [[0x21, 0x7e]],
+  lower: [[0x61, 0x7a]],
+  print: [[0x20, 0x7e]],
+  punct: [[0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e]],
+  space: SPACE_RANGES,
+  upper: [[0x41, 0x5a]],
+  xdigit: HEX_RANGES,
+  word: WORD_RANGES,
+};
+
+// ---------- code point range sets ----------
+
+type Ranges = Array<[number, number]>;
+
+function normalize(ranges: Ranges): Ranges {
+  const sorted = ranges.filter(([a, b]) => a <= b).sort((x, y) => x[0] - y[0]);
+  const out: Ranges = [];
+  for (const [a, b] of sorted) {
+    const last = out[out.length - 1];
+    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+    else out.push([a, b]);
+  }
+  return out;
+}
+
+function complement(ranges: Ranges): Ranges {
+  const out: Ranges = [];
+  let next = 0;
+  for (const [a, b] of normalize(ranges)) {
+    if (a > next) out.push([next, a - 1]);
+    next = b + 1;
+  }
+  if (next <= MAX_CP) out.push([next, MAX_CP]);
+  return out;
+}
+
+function intersect(x: Ranges, y: Ranges): Ranges {
+  return complement([...complement(x), ...complement(y)]);
+}
+
+/** Adds the simple case variants of every code point (ASCII letters exactly, others via toLower/toUpper). */
+function caseClose(ranges: Ranges): Ranges {
+  const extra: Ranges = [];
+  for (const [a, b] of ranges) {
+    const lo = Math.max(a, 0x41), hi = Math.min(b, 0x5a);
+    if (lo <= hi) extra.push([lo + 32, hi + 32]);
+    const lo2 = Math.max(a, 0x61), hi2 = Math.min(b, 0x7a);
+    if (lo2 <= hi2) extra.push([lo2 - 32, hi2 - 32]);
+    // Non-ASCII letters: only small ranges are expanded one by one.
+    const from = Math.max(a, 0x80), to = Math.min(b, from + 2048);
+    if (from <= b && b - a < 4096) {
+      for (let cp = from; cp <= to; cp++) {
+        const ch = String.fromCodePoint(cp);
+        for (const v of [ch.toLowerCase(), ch.toUpperCase()]) {
+          if (v !== ch && [...v].length === 1) {
+            const c = v.codePointAt(0)!;
+            extra.push([c, c]);
+          }
+        }
+      }
+    }
+  }
+  return normalize([...ranges, ...extra]);
+}
+
+function escapeCp(cp: number, inClass: boolean): string {
+  if (cp >= 0x30 && cp <= 0x39) return String.fromCharCode(cp);
+  if ((cp >= 0x41 && cp <= 0x5a) || (cp >= 0x61 && cp <= 0x7a)) return String.fromCharCode(cp);
+  if (cp === 0x20 || cp === 0x5f) return String.fromCharCode(cp);
+  if (!inClass && (cp === 0x2c || cp === 0x3a || cp === 0x3b || cp === 0x40 || cp === 0x27 || cp === 0x22 || cp === 0x3d || cp === 0x3c || cp === 0x3e || cp === 0x25 || cp === 0x26 || cp === 0x7e || cp === 0x60 || cp === 0x23 || cp === 0x21)) {
+    return String.fromCharCode(cp);
+  }
+  if (cp < 0x10000) return `\\x{${cp.toString(16)}}`; // placeholder, rewritten per dialect
+  return `\\x{${cp.toString(16)}}`;
+}
+
+function cpLiteral(cp: number, inClass: boolean, dialect: Dialect): string {
+  const e = escapeCp(cp, inClass);
+  if (!e.startsWith('\\x{')) return e;
+  if (dialect === 're2') return e; // RE2 spells any code point as \x{HHHH}
+  return `\\u{${cp.toString(16)}}`; // V8 with the u flag
+}
+
+function rangesToClass(ranges: Ranges, dialect: Dialect): string {
+  const norm = normalize(ranges);
+  if (norm.length === 0) return dialect === 're2' ? '[^\\x00-\\x{10ffff}]' : '[]';
+  if (norm.length === 1 && norm[0]![0] === 0 && norm[0]![1] === MAX_CP) return dialect === 're2' ? '[\\x00-\\x{10ffff}]' : '[\\s\\S]';
+  // A class that excludes a few code points reads (and runs) better negated: [^\n] rather than its complement.
+  const inverse = complement(norm);
+  const negated = inverse.length < norm.length;
+  let body = '';
+  for (const [a, b] of negated ? inverse : norm) {
+    body += cpLiteral(a, true, dialect);
+    if (b > a) body += (b > a + 1 ? '-' : '') + cpLiteral(b, true, dialect);
+  }
+  return negated ? `[^${body}]` : `[${body}]`;
+}
+
+// ---------- analysis helpers ----------
+
+/** Polynomial degree of backtracking work (see header of `degreeOf`). */
+function degreeOf(node: Node): number {
+  switch (node.type) {
+    case 'Regex':
+    case 'CapturingGroup':
+    case 'Group':
+    case 'LookaroundAssertion':
+      return Math.max(0, ...node.body.map(degreeOf));
+    case 'Alternative':
+      return node.body.reduce((sum, n) => sum + degreeOf(n), 0);
+    case 'Quantifier': {
+      const inner = degreeOf(node.body);
+      const wide = node.max === Infinity || node.max >= 16;
+      if (!wide) return inner;
+      // An unbounded loop over something that can itself split its input several
+      // ways, or over alternatives, backtracks exponentially.
+      if (inner > 0 || hasAlternation(node.body)) return Infinity;
+      return 1;
+    }
+    default:
+      return 0;
+  }
+}
+
+function hasAlternation(node: Node): boolean {
+  if (node.type === 'CapturingGroup' || node.type === 'Group') {
+    return node.body.length > 1 || node.body.some((alt) => alt.body.some(hasAlternation));
+  }
+  if (node.type === 'Quantifier') return hasAlternation(node.body);
+  return false;
+}
+
+function startsAnchored(alts: AlternativeNode[]): boolean {
+  return alts.every((alt) => {
+    for (const el of alt.body) {
+      if (el.type === 'Directive') continue;
+      if (el.type === 'Assertion') return el.kind === 'line_start' || el.kind === 'string_start' || el.kind === 'search_start';
+      if ((el.type === 'Group' || el.type === 'CapturingGroup') && !('atomic' in el && el.atomic)) return startsAnchored(el.body);
+      return false;
+    }
+    return false;
+  });
+}
+
+// ---------- required literals ----------
+
+function foldChar(node: Node, ctx: Ctx): string | undefined {
+  if (node.type === 'Character') {
+    if (node.value < 0x20 || node.value > 0x7e) return undefined;
+    return String.fromCharCode(node.value).toLowerCase();
+  }
+  if (node.type === 'CharacterClass' && !node.negate && node.kind === 'union') {
+    let only: string | undefined;
+    for (const el of node.body) {
+      if (el.type !== 'Character') return undefined;
+      const c = foldChar(el, ctx);
+      if (c === undefined || (only !== undefined && c !== only)) return undefined;
+      only = c;
+    }
+    return only;
+  }
+  return undefined;
+}
+
+const MIN_LITERAL = 3;
+
+/** Requirements (AND of ORs of literals) that any match of the alternatives must satisfy. */
+function requirementsOf(alts: AlternativeNode[], ctx: Ctx): string[][] {
+  if (alts.length === 1) return sequenceRequirements(alts[0]!.body, ctx);
+  // An alternation requires one of its branches: keep it when every branch has a literal.
+  const options: string[] = [];
+  for (const alt of alts) {
+    const reqs = sequenceRequirements(alt.body, ctx);
+    const best = bestRequirement(reqs);
+    if (!best) return [];
+    options.push(...best);
+  }
+  return [dedupe(options)];
+}
+
+function sequenceRequirements(body: Node[], ctx: Ctx): string[][] {
+  const reqs: string[][] = [];
+  let run = '';
+  const flush = () => {
+    if (run.length >= MIN_LITERAL) reqs.push([run]);
+    run = '';
+  };
+  for (const el of body) {
+    const c = foldChar(el, ctx);
+    if (c !== undefined) {
+      run += c;
+      continue;
+    }
+    if (el.type === 'Assertion' || el.type === 'Directive' || el.type === 'LookaroundAssertion') continue;
+    if ((el.type === 'Group' || el.type === 'CapturingGroup') && el.body.length === 1) {
+      // A single-branch group continues the surrounding literal run where it starts and ends with one.
+      const inner = el.body[0]!.body;
+      const allChars = inner.map((n) => foldChar(n, ctx));
+      if (allChars.every((x) => x !== undefined)) {
+        run += allChars.join('');
+        continue;
+      }
+      flush();
+      reqs.push(...sequenceRequirements(inner, ctx));
+      continue;
+    }
+    if (el.type === 'Quantifier' && el.min >= 1) {
+      const c2 = foldChar(el.body, ctx);
+      if (c2 !== undefined) {
+        // x{2,5} contributes "xx" to the run; only a fixed count lets the run go on after it.
+        run += c2.repeat(Math.min(el.min, 64));
+        if (el.max !== el.min) flush();
+        continue;
+      }
+    }
+    flush();
+    if (el.type === 'Group' || el.type === 'CapturingGroup') {
+      reqs.push(...requirementsOf(el.body, ctx));
+    } else if (el.type === 'Quantifier' && el.min >= 1) {
+      if (el.body.type === 'Group' || el.body.type === 'CapturingGroup') reqs.push(...requirementsOf(el.body.body, ctx));
+    }
+  }
+  flush();
+  return reqs;
+}
+
+function dedupe(xs: string[]): string[] {
+  return [...new Set(xs)];
+}
+
+/** The requirement whose shortest option is longest: the one that rules out most inputs. */
+export function bestRequirement(reqs: string[][]): string[] | undefined {
+  let best: string[] | undefined;
+  let bestLen = -1;
+  for (const r of reqs) {
+    const len = Math.min(...r.map((s) => s.length));
+    if (len > bestLen) {
+      best = r;
+      bestLen = len;
+    }
+  }
+  return best;
+}
+
+// ---------- generation ----------
+
+interface GenState {
+  dialect: Dialect;
+  /** Whether the V8 source carries the global i flag (then no per-character expansion). */
+  globalIgnoreCase: boolean;
+  groupMap: number[];
+  nextJsGroup: number;
+}
+
+function gen(node: Node, ctx: Ctx, st: GenState): string {
+  switch (node.type) {
+    case 'Regex':
+      return node.body.map((alt) => gen(alt, ctx, st)).join('|');
+    case 'Alternative': {
+      let out = '';
+      let local = ctx;
+      for (const el of node.body) {
+        if (el.type === 'Directive') {
+          if (el.kind !== 'flags') throw new Unsupported('\\K is not supported');
+          local = applyFlags(local, el.flags);
+          continue;
+        }
+        out += gen(el, local, st);
+      }
+      return out;
+    }
+    case 'CapturingGroup': {
+      const js = st.nextJsGroup++;
+      st.groupMap[node.number] = js;
+      return `(${genAlts(node.body, ctx, st)})`;
+    }
+    case 'Group': {
+      const inner = node.flags ? applyFlags(ctx, node.flags) : ctx;
+      if (node.atomic) return atomic(genAlts(node.body, inner, st), st);
+      return `(?:${genAlts(node.body, inner, st)})`;
+    }
+    case 'LookaroundAssertion': {
+      if (st.dialect === 're2') throw new Unsupported('lookaround');
+      const op = node.kind === 'lookahead' ? (node.negate ? '?!' : '?=') : node.negate ? '?<!' : '?<=';
+      return `(${op}${genAlts(node.body, ctx, st)})`;
+    }
+    case 'Assertion':
+      return assertion(node.kind, node.negate ?? false, st);
+    case 'Character':
+      return character(node.value, ctx, st);
+    case 'CharacterClass':
+      return rangesToClass(classRanges(node, ctx), st.dialect);
+    case 'CharacterSet':
+      return characterSet(node, ctx, st);
+    case 'Quantifier':
+      return quantifier(node, ctx, st);
+    case 'Backreference': {
+      if (st.dialect === 're2') throw new Unsupported('back-reference');
+      if (typeof node.ref !== 'number') throw new Unsupported('named back-reference');
+      if (ctx.ignoreCase && !st.globalIgnoreCase) throw new Unsupported('case-insensitive back-reference');
+      const js = st.groupMap[node.ref];
+      if (js === undefined) throw new Unsupported('forward back-reference');
+      return `(?:\\${js})`;
+    }
+    default:
+      throw new Unsupported(node.type);
+  }
+}
+
+function genAlts(alts: AlternativeNode[], ctx: Ctx, st: GenState): string {
+  return alts.map((alt) => gen(alt, ctx, st)).join('|');
+}
+
+function applyFlags(ctx: Ctx, flags: { enable?: { ignoreCase?: boolean; dotAll?: boolean; extended?: boolean }; disable?: { ignoreCase?: boolean; dotAll?: boolean; extended?: boolean } }): Ctx {
+  const out = { ...ctx };
+  if (flags.enable?.ignoreCase) out.ignoreCase = true;
+  if (flags.enable?.dotAll) out.dotAll = true;
+  if (flags.disable?.ignoreCase) out.ignoreCase = false;
+  if (flags.disable?.dotAll) out.dotAll = false;
+  return out;
+}
+
+function atomic(inner: string, st: GenState): string {
+  if (st.dialect === 're2') throw new Unsupported('atomic group');
+  // (?>X) == (?=(X))\N: the lookahead commits to X's first way of matching.
+  const n = st.nextJsGroup++;
+  return `(?=(${inner}))\\${n}`;
+}
+
+function assertion(kind: string, negate: boolean, st: GenState): string {
+  const d = st.dialect;
+  switch (kind) {
+    case 'line_start':
+      // Ruby: at the start, or after "\n" unless that "\n" ends the string.
+      if (d === 'v8single') return '^';
+      if (d === 'v8multi') return '(?:(?<![\\s\\S])|(?<=\\n)(?=[\\s\\S]))';
+      return '(?m:^)';
+    case 'line_end':
+      if (d === 'v8single') return '$';
+      if (d === 'v8multi') return '(?=\\n|(?![\\s\\S]))';
+      return '(?m:$)';
+    case 'string_start':
+    case 'search_start':
+      return d === 're2' ? '\\A' : '^';
+    case 'string_end':
+      return d === 're2' ? '\\z' : '$';
+    case 'string_end_newline':
+      if (d === 're2') throw new Unsupported('\\Z');
+      return '(?=\\n?$)';
+    case 'word_boundary':
+      return negate ? '\\B' : '\\b';
+    default:
+      throw new Unsupported(`assertion ${kind}`);
+  }
+}
+
+function character(cp: number, ctx: Ctx, st: GenState): string {
+  if (ctx.ignoreCase && !(st.dialect !== 're2' && st.globalIgnoreCase)) {
+    const ranges = caseClose([[cp, cp]]);
+    if (ranges.length > 1 || ranges[0]![0] !== ranges[0]![1]) {
+      if (st.dialect === 're2') return `(?i:${cpLiteral(cp, false, st.dialect)})`;
+      return rangesToClass(ranges, st.dialect);
+    }
+  }
+  return cpLiteral(cp, false, st.dialect);
+}
+
+function setRanges(node: CharacterSetNode, ctx: Ctx): Ranges | undefined {
+  let ranges: Ranges;
+  switch (node.kind) {
+    case 'digit': ranges = DIGIT_RANGES; break;
+    case 'word': ranges = WORD_RANGES; break;
+    case 'space': ranges = SPACE_RANGES; break;
+    case 'hex': ranges = HEX_RANGES; break;
+    case 'any': ranges = [[0, MAX_CP]]; break;
+    case 'dot': ranges = ctx.dotAll ? [[0, MAX_CP]] : complement([[0x0a, 0x0a]]); break;
+    case 'posix': {
+      const r = POSIX_RANGES[node.value];
+      if (!r) throw new Unsupported(`[[:${node.value}:]]`);
+      ranges = ctx.ignoreCase && (node.value === 'lower' || node.value === 'upper') ? POSIX_RANGES.alpha! : r;
+      break;
+    }
+    default:
+      return undefined;
+  }
+  return node.negate ? complement(ranges) : ranges;
+}
+
+function characterSet(node: CharacterSetNode, ctx: Ctx, st: GenState): string {
+  const ranges = setRanges(node, ctx);
+  if (ranges) {
+    if (node.kind === 'digit' && !node.negate) return '\\d';
+    if (node.kind === 'word' && !node.negate && !ctx.ignoreCase) return '\\w';
+    return rangesToClass(ranges, st.dialect);
+  }
+  if (node.kind === 'property') {
+    if (st.dialect === 're2') return `\\${node.negate ? 'P' : 'p'}{${node.value}}`;
+    return `\\${node.negate ? 'P' : 'p'}{${node.value}}`;
+  }
+  if (node.kind === 'newline') {
+    if (st.dialect === 're2') return '(?:\\r\\n|[\\n\\x0b\\f\\r\\x{85}\\x{2028}\\x{2029}])';
+    return '(?:\\r\\n|[\\n\\v\\f\\r\\u{85}\\u{2028}\\u{2029}])';
+  }
+  throw new Unsupported(`\\${node.kind}`);
+}
+
+function classRanges(node: CharacterClassNode, ctx: Ctx): Ranges {
+  let sets: Ranges[] = [];
+  const union: Ranges = [];
+  for (const el of node.body) {
+    let r: Ranges;
+    if (el.type === 'Character') r = [[el.value, el.value]];
+    else if (el.type === 'CharacterClassRange') r = [[el.min.value, el.max.value]];
+    else if (el.type === 'CharacterClass') r = classRanges(el, ctx);
+    else {
+      const s = setRanges(el, { ...ctx, dotAll: true });
+      if (!s) throw new Unsupported(`\\p{...} inside a character class`);
+      r = s;
+    }
+    if (node.kind === 'intersection') sets.push(r);
+    else union.push(...r);
+  }
+  let result: Ranges;
+  if (node.kind === 'intersection') {
+    result = sets.reduce((acc, r) => intersect(acc, r));
+    sets = [];
+  } else {
+    result = normalize(union);
+  }
+  if (ctx.ignoreCase) result = caseClose(result);
+  return node.negate ? complement(result) : result;
+}
+
+function quantifier(node: QuantifierNode, ctx: Ctx, st: GenState): string {
+  const body = gen(node.body, ctx, st);
+  const atom = needsGroup(node.body) ? `(?:${body})` : body;
+  const { min, max } = node;
+  if (min === 0 && max === 1 && node.kind !== 'possessive') {
+    // Ruby keeps an empty match of an optional group ("" not nil); ECMAScript
+    // rejects the empty iteration. An explicit empty branch keeps Ruby's order.
+    return node.kind === 'lazy' ? `(?:|${body})` : `(?:${body}|)`;
+  }
+  let q: string;
+  if (min === 0 && max === Infinity) q = '*';
+  else if (min === 1 && max === Infinity) q = '+';
+  else if (max === Infinity) q = `{${min},}`;
+  else if (min === max) q = `{${min}}`;
+  else q = `{${min},${max}}`;
+  if (st.dialect === 're2' && max !== Infinity && max > 1000) throw new Unsupported('repeat count above 1000');
+  if (node.kind === 'lazy') return `${atom}${q}?`;
+  if (node.kind === 'possessive') return atomic(`${atom}${q}`, st);
+  return `${atom}${q}`;
+}
+
+function needsGroup(node: Node): boolean {
+  return !(node.type === 'Character' || node.type === 'CharacterClass' || node.type === 'CharacterSet' || node.type === 'CapturingGroup' || node.type === 'Group');
+}
+
+function allIgnoreCase(node: Node, ctx: Ctx): boolean {
+  switch (node.type) {
+    case 'Regex':
+    case 'CapturingGroup':
+    case 'LookaroundAssertion':
+      return node.body.every((alt) => allIgnoreCase(alt, ctx));
+    case 'Group': {
+      const inner = node.flags ? applyFlags(ctx, node.flags) : ctx;
+      return node.body.every((alt) => allIgnoreCase(alt, inner));
+    }
+    case 'Alternative': {
+      let local = ctx;
+      for (const el of node.body) {
+        if (el.type === 'Directive' && el.kind === 'flags') {
+          local = applyFlags(local, el.flags);
+          continue;
+        }
+        if (!allIgnoreCase(el, local)) return false;
+      }
+      return true;
+    }
+    case 'Quantifier':
+      return allIgnoreCase(node.body, ctx);
+    case 'Character':
+    case 'CharacterClass':
+    case 'Backreference':
+      return ctx.ignoreCase;
+    default:
+      return true;
+  }
+}
+
+/**
+ * Translates one Recog pattern. `flags` are Ruby option letters: "i" ignore
+ * case, "m" dot matches newline (Ruby's MULTILINE).
+ */
+export function translatePattern(pattern: string, flags: string): TranslatedPattern {
+  let ast: RegexNode;
+  try {
+    ast = toOnigurumaAst(pattern, { flags: flags.replace(/[^imx]/g, '') });
+  } catch (err) {
+    throw new RegexTranslationError(`invalid Ruby regex: ${(err as Error).message}`);
+  }
+  const base: Ctx = { ignoreCase: ast.flags.ignoreCase, dotAll: ast.flags.dotAll };
+  const globalIgnoreCase = allIgnoreCase(ast, base);
+  const run = (dialect: Dialect): { src: string; map: number[]; next: number } => {
+    const st: GenState = { dialect, globalIgnoreCase, groupMap: [0], nextJsGroup: 1 };
+    const src = gen(ast, base, st);
+    return { src, map: st.groupMap, next: st.nextJsGroup };
+  };
+  let single, multi;
+  try {
+    single = run('v8single');
+    multi = run('v8multi');
+  } catch (err) {
+    if (err instanceof Unsupported) throw new RegexTranslationError(`unsupported Ruby regex feature: ${err.message}`);
+    throw err;
+  }
+  let re2: string | undefined;
+  try {
+    re2 = run('re2').src;
+    if (globalIgnoreCase) re2 = `(?i)${re2}`;
+  } catch (err) {
+    if (!(err instanceof Unsupported)) throw err;
+    re2 = undefined;
+  }
+  const groups = countGroups(ast);
+  const groupMap: number[] = [0];
+  for (let i = 1; i <= groups; i++) groupMap[i] = single.map[i] ?? -1;
+  return {
+    v8Single: single.src,
+    v8Multi: multi.src,
+    v8Flags: globalIgnoreCase ? 'iu' : 'u',
+    re2,
+    groupMap,
+    groups,
+    requirements: requirementsOf(ast.body, base).filter((r) => r.length > 0),
+    degree: degreeOf(ast) + (startsAnchored(ast.body) ? 0 : 1),
+  };
+}
+
+function countGroups(node: Node): number {
+  let max = 0;
+  const visit = (n: Node) => {
+    if (n.type === 'CapturingGroup') max = Math.max(max, n.number);
+    const body = (n as { body?: unknown }).body;
+    if (Array.isArray(body)) for (const c of body as Node[]) visit(c);
+    else if (body && typeof body === 'object') visit(body as Node);
+  };
+  visit(node);
+  return max;
+}
+

@@ -1,0 +1,34 @@
+// The `sextant` command line: one commander program, one module per command group.
+import { Command, CommanderError } from 'commander';
+import { isSextantError } from '../errors.ts';
+import { registerFingerprintCommands } from './fingerprints.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('sextant')
+    .description('Sextant: distributed network asset discovery')
+    .option('--config <file>', 'JSON configuration file (or SEXTANT_CONFIG)')
+    .showHelpAfterError()
+    .exitOverride();
+  program.hook('preAction', (cmd) => {
+    const file = cmd.opts().config as string | undefined;
+    if (file) process.env.SEXTANT_CONFIG = file;
+  });
+  registerFingerprintCommands(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (isSextantError(err)) {
+      process.stderr.write(`sextant: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,53 @@
+// The one error table: every error Sextant raises on purpose has a stable code
+// from here. Per-target network failures are probe statuses, never these.
+
+export const ErrorCodes = {
+  CONFIG_INVALID: 'configuration is invalid',
+  CONFIG_FILE_UNREADABLE: 'configuration file cannot be read',
+  FINGERPRINT_XML_MALFORMED: 'fingerprint file is not well-formed XML',
+  FINGERPRINT_INVALID: 'fingerprint definition is invalid',
+  FINGERPRINT_REGEX_UNSUPPORTED: 'fingerprint pattern cannot be compiled',
+  FINGERPRINT_PARAM_INVALID: 'fingerprint param is invalid',
+  FINGERPRINT_INTERPOLATION: 'fingerprint value interpolates a missing param',
+  FINGERPRINT_DIR_UNREADABLE: 'fingerprint directory cannot be read',
+  FINGERPRINT_LOAD_TIMEOUT: 'loading fingerprints took too long',
+  FINGERPRINT_DB_UNKNOWN: 'no fingerprint database has that key',
+  INPUT_INVALID: 'input is invalid',
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export interface ErrorLocation {
+  file?: string;
+  line?: number;
+  column?: number;
+  field?: string;
+}
+
+export class SextantError extends Error {
+  readonly code: ErrorCode;
+  readonly location: ErrorLocation;
+  /** The message without its location prefix. */
+  readonly detail: string;
+
+  constructor(code: ErrorCode, detail: string, location: ErrorLocation = {}, cause?: unknown) {
+    super(formatMessage(detail, location), cause === undefined ? undefined : { cause });
+    this.name = 'SextantError';
+    this.code = code;
+    this.location = location;
+    this.detail = detail;
+  }
+}
+
+function formatMessage(detail: string, loc: ErrorLocation): string {
+  let where = '';
+  if (loc.file) where += loc.file;
+  if (loc.line !== undefined) where += `${where ? ':' : 'line '}${loc.line}`;
+  if (loc.column !== undefined) where += `:${loc.column}`;
+  if (loc.field) where += `${where ? ' ' : ''}(${loc.field})`;
+  return where ? `${where}: ${detail}` : detail;
+}
+
+export function isSextantError(err: unknown, code?: ErrorCode): err is SextantError {
+  return err instanceof SextantError && (code === undefined || err.code === code);
+}
