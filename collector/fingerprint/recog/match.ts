@@ -9,42 +9,53 @@ export type RecogResult = Record<string, string | null>;
 
 const PLACEHOLDER = /\{([^\s{}]+)\}/g;
 
-/** Params in Ruby Hash order: a repeated name keeps its first place and its last definition. */
-function paramOrder(fp: RecogFingerprint): Array<{ name: string; pos: number; value: string; placeholders: string[] }> {
-  const byName = new Map<string, { name: string; pos: number; value: string; placeholders: string[] }>();
-  for (const p of fp.params) {
-    const placeholders = p.pos === 0 ? [...new Set([...p.value.matchAll(PLACEHOLDER)].map((m) => m[1]!))] : [];
-    byName.set(p.name, { name: p.name, pos: p.pos, value: p.value, placeholders });
-  }
-  return [...byName.values()];
+interface PlannedParam {
+  name: string;
+  pos: number;
+  value: string;
+  /** `{name}` references in a static value, first-seen order, each with its (Ruby-quirked) regex. */
+  placeholders: Array<{ name: string; re: RegExp }>;
 }
 
-const orderCache = new WeakMap<RecogFingerprint, ReturnType<typeof paramOrder>>();
+interface ResultPlan {
+  params: PlannedParam[];
+  interpolates: boolean;
+  hasTmp: boolean;
+}
+
+/** Params in Ruby Hash order: a repeated name keeps its first place and its last definition. */
+function planResult(fp: RecogFingerprint): ResultPlan {
+  const byName = new Map<string, PlannedParam>();
+  for (const p of fp.params) {
+    const names = p.pos === 0 ? [...new Set([...p.value.matchAll(PLACEHOLDER)].map((m) => m[1]!))] : [];
+    byName.set(p.name, { name: p.name, pos: p.pos, value: p.value, placeholders: names.map((name) => ({ name, re: placeholderRegex(name) })) });
+  }
+  const params = [...byName.values()];
+  return {
+    params,
+    interpolates: params.some((p) => p.placeholders.length > 0),
+    hasTmp: params.some((p) => p.name.startsWith('_tmp.')),
+  };
+}
+
+const plans = new WeakMap<RecogFingerprint, ResultPlan>();
 
 /** Builds Ruby's result from the captures (Ruby numbering). Throws on a nil non-version interpolation, as Ruby raises. */
 export function buildResult(fp: RecogFingerprint, db: Pick<RecogDb, 'key' | 'protocol'>, captures: Array<string | undefined>): RecogResult {
-  let params = orderCache.get(fp);
-  if (!params) orderCache.set(fp, (params = paramOrder(fp)));
+  let plan = plans.get(fp);
+  if (!plan) plans.set(fp, (plan = planResult(fp)));
   const result: RecogResult = { matched: fp.description };
-  let interpolate = false;
-  for (const p of params) {
-    if (p.pos === 0) {
-      result[p.name] = p.value;
-      if (p.placeholders.length > 0) interpolate = true;
-    } else {
-      result[p.name] = captures[p.pos] ?? null;
-    }
-  }
+  for (const p of plan.params) result[p.name] = p.pos === 0 ? p.value : (captures[p.pos] ?? null);
   if (result['service.protocol'] == null) result['service.protocol'] = db.protocol;
   result.fingerprint_db = db.key;
-  if (interpolate) {
-    for (const p of params) {
-      if (p.pos !== 0 || p.placeholders.length === 0) continue;
+  if (plan.interpolates) {
+    for (const p of plan.params) {
+      if (p.placeholders.length === 0) continue;
       let value = result[p.name] as string;
-      for (const name of p.placeholders) {
+      for (const { name, re } of p.placeholders) {
         const replacement = result[name];
-        if (replacement != null) value = rubyGsub(value, name, replacement);
-        else if (p.name.endsWith('.cpe23') && name.endsWith('.version')) value = rubyGsub(value, name, '-');
+        if (replacement != null) value = rubyGsub(value, re, replacement);
+        else if (p.name.endsWith('.cpe23') && name.endsWith('.version')) value = rubyGsub(value, re, '-');
         else {
           throw new SextantError('FINGERPRINT_INTERPOLATION', `"${p.name}" interpolates {${name}}, which has no value`, { line: fp.line });
         }
@@ -52,17 +63,17 @@ export function buildResult(fp: RecogFingerprint, db: Pick<RecogDb, 'key' | 'pro
       result[p.name] = value;
     }
   }
-  for (const k of Object.keys(result)) if (k.startsWith('_tmp.')) delete result[k];
+  if (plan.hasTmp) for (const k of Object.keys(result)) if (k.startsWith('_tmp.')) delete result[k];
   return result;
 }
 
-/**
- * Ruby's `value.gsub("{name}", replacement)` as Recog calls it: the name goes
- * into a regex unescaped, and backslash sequences in the replacement are live.
- */
-function rubyGsub(value: string, name: string, replacement: string): string {
-  const source = `\\{${name.replace(/[\\^$*+?()[\]{}|/]/g, '\\$&')}\\}`;
-  const re = new RegExp(source, 'g');
+/** Ruby builds the placeholder regex from the name unescaped: "." matches any character. */
+function placeholderRegex(name: string): RegExp {
+  return new RegExp(`\\{${name.replace(/[\\^$*+?()[\]{}|/]/g, '\\$&')}\\}`, 'g');
+}
+
+/** Ruby's `value.gsub(re, replacement)`: backslash sequences in the replacement are live. */
+function rubyGsub(value: string, re: RegExp, replacement: string): string {
   if (!replacement.includes('\\')) return value.replace(re, () => replacement);
   return value.replace(re, (whole) =>
     replacement.replace(/\\(.)/g, (_, c: string) => (c === '\\' ? '\\' : c === '&' || c === '0' ? whole : /\d/.test(c) ? '' : `\\${c}`)),

@@ -4,18 +4,22 @@ import { RE2JS } from 're2js';
 import { translatePattern, type TranslatedPattern } from './regex.ts';
 
 /**
- * Backtracking budget: an input of n chars goes to V8 only when n^degree stays
- * below this many steps (about a millisecond of V8 work). Larger inputs, and
- * every input of an exponential pattern, go to re2js.
+ * Backtracking budget. With d ambiguous loops, V8 can try every way of
+ * splitting an input of n chars among them, C(n + d, d) ways; an input goes
+ * to V8 only while that stays below this many (about a millisecond of work).
+ * Longer inputs, and every input of an exponential pattern, go to re2js.
  */
-const V8_STEP_BUDGET = 1_000_000;
+const V8_SPLIT_BUDGET = 1_000_000;
 
 export interface CompiledPattern {
   groups: number;
   requirements: string[][];
   degree: number;
+  degreeMulti: number;
   /** Inputs up to this many chars run on V8; longer ones on re2js (Infinity when RE2 cannot express the pattern). */
   maxV8Length: number;
+  /** The same for inputs that contain "\n". */
+  maxV8LengthMulti: number;
   linearAvailable: boolean;
   /** Captures in Ruby numbering (index 0 = whole match), undefined entries for groups that did not take part. */
   exec(input: string): Array<string | undefined> | null;
@@ -38,15 +42,16 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
     }
     return re2;
   };
-  const maxV8Length = maxLengthFor(t);
+  const maxV8Length = maxLengthFor(t, t.degree);
+  const maxV8LengthMulti = maxLengthFor(t, t.degreeMulti);
   const fromV8 = (m: RegExpExecArray): Array<string | undefined> => {
     const out: Array<string | undefined> = new Array(t.groups + 1);
     out[0] = m[0];
     for (let i = 1; i <= t.groups; i++) out[i] = m[t.groupMap[i]!];
     return out;
   };
-  const runV8 = (input: string) => {
-    const m = (input.includes('\n') ? multi : single).exec(input);
+  const runV8 = (input: string, multiLine = input.includes('\n')) => {
+    const m = (multiLine ? multi : single).exec(input);
     return m ? fromV8(m) : null;
   };
   const runRe2 = (input: string) => {
@@ -65,16 +70,30 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
     groups: t.groups,
     requirements: t.requirements,
     degree: t.degree,
+    degreeMulti: t.degreeMulti,
     maxV8Length,
+    maxV8LengthMulti,
     linearAvailable: t.re2 !== undefined,
-    exec: (input) => (input.length <= maxV8Length ? runV8(input) : runRe2(input)),
+    exec: (input) => {
+      const multiLine = input.includes('\n');
+      return input.length <= (multiLine ? maxV8LengthMulti : maxV8Length) ? runV8(input, multiLine) : runRe2(input);
+    },
     execWith: (engine, input) => (engine === 'v8' ? runV8(input) : runRe2(input)),
   };
 }
 
-function maxLengthFor(t: TranslatedPattern): number {
+function maxLengthFor(t: TranslatedPattern, degree: number): number {
   if (t.re2 === undefined) return Infinity;
-  if (t.degree === Infinity) return 0;
-  if (t.degree <= 1) return Infinity;
-  return Math.floor(Math.pow(V8_STEP_BUDGET, 1 / t.degree));
+  if (degree === Infinity) return 0;
+  if (degree <= 1) return Infinity;
+  // Largest n with C(n + d, d) <= budget.
+  let n = 0;
+  while (splits(n + 1, degree) <= V8_SPLIT_BUDGET) n++;
+  return n;
+}
+
+function splits(n: number, d: number): number {
+  let c = 1;
+  for (let k = 1; k <= d; k++) c = (c * (n + k)) / k;
+  return c;
 }

@@ -4,7 +4,7 @@
 // are tried, still in file order. Hand-written because no maintained npm
 // package offers a case-folding, allocation-free scanner over UTF-16 strings
 // that reports literal ids; the automaton is ~100 lines.
-import { bestRequirement } from './regex.ts';
+import { bestRequirement } from './literals.ts';
 
 export interface Prefilter {
   /** Indices of the fingerprints that may match, ascending (file order). */

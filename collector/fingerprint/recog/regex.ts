@@ -4,14 +4,10 @@
 // because Ruby's anchors, dot, \s, empty optional captures and inline flags
 // all need Ruby's meaning, not Oniguruma-to-ES's defaults (recog-format.md §6).
 import { toOnigurumaAst } from 'oniguruma-parser';
-import type {
-  AlternativeNode,
-  CharacterClassNode,
-  CharacterSetNode,
-  Node,
-  QuantifierNode,
-  RegexNode,
-} from 'oniguruma-parser/parser';
+import type { AlternativeNode, CharacterSetNode, Node, QuantifierNode, RegexNode } from 'oniguruma-parser/parser';
+import { backtrackDegrees } from './backtrack.ts';
+import { applyFlags, caseClose, classRanges, complement, MAX_CP, normalize, setRanges, Unsupported, type Ctx, type Ranges } from './charsets.ts';
+import { requirementsOf } from './literals.ts';
 
 export class RegexTranslationError extends Error {}
 
@@ -52,96 +48,14 @@ export interface TranslatedPattern {
   groups: number;
   /** Requirements for a match: each is a set of lower-case literals, one of which must occur. */
   requirements: string[][];
-  /** Worst-case backtracking cost is about n^degree steps for an input of n chars; Infinity = exponential. */
+  /** V8's worst case grows like n^degree for an input of n chars without "\n" (Infinity: exponential). */
   degree: number;
-}
-
-interface Ctx {
-  ignoreCase: boolean;
-  dotAll: boolean;
+  /** The same for inputs with "\n". */
+  degreeMulti: number;
 }
 
 type Dialect = 'v8single' | 'v8multi' | 're2';
 
-class Unsupported extends Error {}
-
-const SPACE_RANGES: Array<[number, number]> = [[0x09, 0x0d], [0x20, 0x20]];
-const DIGIT_RANGES: Array<[number, number]> = [[0x30, 0x39]];
-const WORD_RANGES: Array<[number, number]> = [[0x30, 0x39], [0x41, 0x5a], [0x5f, 0x5f], [0x61, 0x7a]];
-const HEX_RANGES: Array<[number, number]> = [[0x30, 0x39], [0x41, 0x46], [0x61, 0x66]];
-const MAX_CP = 0x10ffff;
-
-const POSIX_RANGES: Record<string, Array<[number, number]>> = {
-  alnum: [[0x30, 0x39], [0x41, 0x5a], [0x61, 0x7a]],
-  alpha: [[0x41, 0x5a], [0x61, 0x7a]],
-  ascii: [[0x00, 0x7f]],
-  blank: [[0x09, 0x09], [0x20, 0x20]],
-  cntrl: [[0x00, 0x1f], [0x7f, 0x7f]],
-  digit: DIGIT_RANGES,
-  graph: [[0x21, 0x7e]],
-  lower: [[0x61, 0x7a]],
-  print: [[0x20, 0x7e]],
-  punct: [[0x21, 0x2f], [0x3a, 0x40], [0x5b, 0x60], [0x7b, 0x7e]],
-  space: SPACE_RANGES,
-  upper: [[0x41, 0x5a]],
-  xdigit: HEX_RANGES,
-  word: WORD_RANGES,
-};
-
-// ---------- code point range sets ----------
-
-type Ranges = Array<[number, number]>;
-
-function normalize(ranges: Ranges): Ranges {
-  const sorted = ranges.filter(([a, b]) => a <= b).sort((x, y) => x[0] - y[0]);
-  const out: Ranges = [];
-  for (const [a, b] of sorted) {
-    const last = out[out.length - 1];
-    if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
-    else out.push([a, b]);
-  }
-  return out;
-}
-
-function complement(ranges: Ranges): Ranges {
-  const out: Ranges = [];
-  let next = 0;
-  for (const [a, b] of normalize(ranges)) {
-    if (a > next) out.push([next, a - 1]);
-    next = b + 1;
-  }
-  if (next <= MAX_CP) out.push([next, MAX_CP]);
-  return out;
-}
-
-function intersect(x: Ranges, y: Ranges): Ranges {
-  return complement([...complement(x), ...complement(y)]);
-}
-
-/** Adds the simple case variants of every code point (ASCII letters exactly, others via toLower/toUpper). */
-function caseClose(ranges: Ranges): Ranges {
-  const extra: Ranges = [];
-  for (const [a, b] of ranges) {
-    const lo = Math.max(a, 0x41), hi = Math.min(b, 0x5a);
-    if (lo <= hi) extra.push([lo + 32, hi + 32]);
-    const lo2 = Math.max(a, 0x61), hi2 = Math.min(b, 0x7a);
-    if (lo2 <= hi2) extra.push([lo2 - 32, hi2 - 32]);
-    // Non-ASCII letters: only small ranges are expanded one by one.
-    const from = Math.max(a, 0x80), to = Math.min(b, from + 2048);
-    if (from <= b && b - a < 4096) {
-      for (let cp = from; cp <= to; cp++) {
-        const ch = String.fromCodePoint(cp);
-        for (const v of [ch.toLowerCase(), ch.toUpperCase()]) {
-          if (v !== ch && [...v].length === 1) {
-            const c = v.codePointAt(0)!;
-            extra.push([c, c]);
-          }
-        }
-      }
-    }
-  }
-  return normalize([...ranges, ...extra]);
-}
 
 function escapeCp(cp: number, inClass: boolean): string {
   if (cp >= 0x30 && cp <= 0x39) return String.fromCharCode(cp);
@@ -176,151 +90,6 @@ function rangesToClass(ranges: Ranges, dialect: Dialect): string {
   return negated ? `[^${body}]` : `[${body}]`;
 }
 
-// ---------- analysis helpers ----------
-
-/** Polynomial degree of backtracking work (see header of `degreeOf`). */
-function degreeOf(node: Node): number {
-  switch (node.type) {
-    case 'Regex':
-    case 'CapturingGroup':
-    case 'Group':
-    case 'LookaroundAssertion':
-      return Math.max(0, ...node.body.map(degreeOf));
-    case 'Alternative':
-      return node.body.reduce((sum, n) => sum + degreeOf(n), 0);
-    case 'Quantifier': {
-      const inner = degreeOf(node.body);
-      const wide = node.max === Infinity || node.max >= 16;
-      if (!wide) return inner;
-      // An unbounded loop over something that can itself split its input several
-      // ways, or over alternatives, backtracks exponentially.
-      if (inner > 0 || hasAlternation(node.body)) return Infinity;
-      return 1;
-    }
-    default:
-      return 0;
-  }
-}
-
-function hasAlternation(node: Node): boolean {
-  if (node.type === 'CapturingGroup' || node.type === 'Group') {
-    return node.body.length > 1 || node.body.some((alt) => alt.body.some(hasAlternation));
-  }
-  if (node.type === 'Quantifier') return hasAlternation(node.body);
-  return false;
-}
-
-function startsAnchored(alts: AlternativeNode[]): boolean {
-  return alts.every((alt) => {
-    for (const el of alt.body) {
-      if (el.type === 'Directive') continue;
-      if (el.type === 'Assertion') return el.kind === 'line_start' || el.kind === 'string_start' || el.kind === 'search_start';
-      if ((el.type === 'Group' || el.type === 'CapturingGroup') && !('atomic' in el && el.atomic)) return startsAnchored(el.body);
-      return false;
-    }
-    return false;
-  });
-}
-
-// ---------- required literals ----------
-
-function foldChar(node: Node, ctx: Ctx): string | undefined {
-  if (node.type === 'Character') {
-    if (node.value < 0x20 || node.value > 0x7e) return undefined;
-    return String.fromCharCode(node.value).toLowerCase();
-  }
-  if (node.type === 'CharacterClass' && !node.negate && node.kind === 'union') {
-    let only: string | undefined;
-    for (const el of node.body) {
-      if (el.type !== 'Character') return undefined;
-      const c = foldChar(el, ctx);
-      if (c === undefined || (only !== undefined && c !== only)) return undefined;
-      only = c;
-    }
-    return only;
-  }
-  return undefined;
-}
-
-const MIN_LITERAL = 3;
-
-/** Requirements (AND of ORs of literals) that any match of the alternatives must satisfy. */
-function requirementsOf(alts: AlternativeNode[], ctx: Ctx): string[][] {
-  if (alts.length === 1) return sequenceRequirements(alts[0]!.body, ctx);
-  // An alternation requires one of its branches: keep it when every branch has a literal.
-  const options: string[] = [];
-  for (const alt of alts) {
-    const reqs = sequenceRequirements(alt.body, ctx);
-    const best = bestRequirement(reqs);
-    if (!best) return [];
-    options.push(...best);
-  }
-  return [dedupe(options)];
-}
-
-function sequenceRequirements(body: Node[], ctx: Ctx): string[][] {
-  const reqs: string[][] = [];
-  let run = '';
-  const flush = () => {
-    if (run.length >= MIN_LITERAL) reqs.push([run]);
-    run = '';
-  };
-  for (const el of body) {
-    const c = foldChar(el, ctx);
-    if (c !== undefined) {
-      run += c;
-      continue;
-    }
-    if (el.type === 'Assertion' || el.type === 'Directive' || el.type === 'LookaroundAssertion') continue;
-    if ((el.type === 'Group' || el.type === 'CapturingGroup') && el.body.length === 1) {
-      // A single-branch group continues the surrounding literal run where it starts and ends with one.
-      const inner = el.body[0]!.body;
-      const allChars = inner.map((n) => foldChar(n, ctx));
-      if (allChars.every((x) => x !== undefined)) {
-        run += allChars.join('');
-        continue;
-      }
-      flush();
-      reqs.push(...sequenceRequirements(inner, ctx));
-      continue;
-    }
-    if (el.type === 'Quantifier' && el.min >= 1) {
-      const c2 = foldChar(el.body, ctx);
-      if (c2 !== undefined) {
-        // x{2,5} contributes "xx" to the run; only a fixed count lets the run go on after it.
-        run += c2.repeat(Math.min(el.min, 64));
-        if (el.max !== el.min) flush();
-        continue;
-      }
-    }
-    flush();
-    if (el.type === 'Group' || el.type === 'CapturingGroup') {
-      reqs.push(...requirementsOf(el.body, ctx));
-    } else if (el.type === 'Quantifier' && el.min >= 1) {
-      if (el.body.type === 'Group' || el.body.type === 'CapturingGroup') reqs.push(...requirementsOf(el.body.body, ctx));
-    }
-  }
-  flush();
-  return reqs;
-}
-
-function dedupe(xs: string[]): string[] {
-  return [...new Set(xs)];
-}
-
-/** The requirement whose shortest option is longest: the one that rules out most inputs. */
-export function bestRequirement(reqs: string[][]): string[] | undefined {
-  let best: string[] | undefined;
-  let bestLen = -1;
-  for (const r of reqs) {
-    const len = Math.min(...r.map((s) => s.length));
-    if (len > bestLen) {
-      best = r;
-      bestLen = len;
-    }
-  }
-  return best;
-}
 
 // ---------- generation ----------
 
@@ -391,14 +160,6 @@ function genAlts(alts: AlternativeNode[], ctx: Ctx, st: GenState): string {
   return alts.map((alt) => gen(alt, ctx, st)).join('|');
 }
 
-function applyFlags(ctx: Ctx, flags: { enable?: { ignoreCase?: boolean; dotAll?: boolean; extended?: boolean }; disable?: { ignoreCase?: boolean; dotAll?: boolean; extended?: boolean } }): Ctx {
-  const out = { ...ctx };
-  if (flags.enable?.ignoreCase) out.ignoreCase = true;
-  if (flags.enable?.dotAll) out.dotAll = true;
-  if (flags.disable?.ignoreCase) out.ignoreCase = false;
-  if (flags.disable?.dotAll) out.dotAll = false;
-  return out;
-}
 
 function atomic(inner: string, st: GenState): string {
   if (st.dialect === 're2') throw new Unsupported('atomic group');
@@ -445,26 +206,6 @@ function character(cp: number, ctx: Ctx, st: GenState): string {
   return cpLiteral(cp, false, st.dialect);
 }
 
-function setRanges(node: CharacterSetNode, ctx: Ctx): Ranges | undefined {
-  let ranges: Ranges;
-  switch (node.kind) {
-    case 'digit': ranges = DIGIT_RANGES; break;
-    case 'word': ranges = WORD_RANGES; break;
-    case 'space': ranges = SPACE_RANGES; break;
-    case 'hex': ranges = HEX_RANGES; break;
-    case 'any': ranges = [[0, MAX_CP]]; break;
-    case 'dot': ranges = ctx.dotAll ? [[0, MAX_CP]] : complement([[0x0a, 0x0a]]); break;
-    case 'posix': {
-      const r = POSIX_RANGES[node.value];
-      if (!r) throw new Unsupported(`[[:${node.value}:]]`);
-      ranges = ctx.ignoreCase && (node.value === 'lower' || node.value === 'upper') ? POSIX_RANGES.alpha! : r;
-      break;
-    }
-    default:
-      return undefined;
-  }
-  return node.negate ? complement(ranges) : ranges;
-}
 
 function characterSet(node: CharacterSetNode, ctx: Ctx, st: GenState): string {
   const ranges = setRanges(node, ctx);
@@ -484,32 +225,6 @@ function characterSet(node: CharacterSetNode, ctx: Ctx, st: GenState): string {
   throw new Unsupported(`\\${node.kind}`);
 }
 
-function classRanges(node: CharacterClassNode, ctx: Ctx): Ranges {
-  let sets: Ranges[] = [];
-  const union: Ranges = [];
-  for (const el of node.body) {
-    let r: Ranges;
-    if (el.type === 'Character') r = [[el.value, el.value]];
-    else if (el.type === 'CharacterClassRange') r = [[el.min.value, el.max.value]];
-    else if (el.type === 'CharacterClass') r = classRanges(el, ctx);
-    else {
-      const s = setRanges(el, { ...ctx, dotAll: true });
-      if (!s) throw new Unsupported(`\\p{...} inside a character class`);
-      r = s;
-    }
-    if (node.kind === 'intersection') sets.push(r);
-    else union.push(...r);
-  }
-  let result: Ranges;
-  if (node.kind === 'intersection') {
-    result = sets.reduce((acc, r) => intersect(acc, r));
-    sets = [];
-  } else {
-    result = normalize(union);
-  }
-  if (ctx.ignoreCase) result = caseClose(result);
-  return node.negate ? complement(result) : result;
-}
 
 function quantifier(node: QuantifierNode, ctx: Ctx, st: GenState): string {
   const body = gen(node.body, ctx, st);
@@ -603,6 +318,7 @@ export function translatePattern(pattern: string, flags: string): TranslatedPatt
     re2 = undefined;
   }
   const groups = countGroups(ast);
+  const degrees = backtrackDegrees(ast, base);
   const groupMap: number[] = [0];
   for (let i = 1; i <= groups; i++) groupMap[i] = single.map[i] ?? -1;
   return {
@@ -613,7 +329,8 @@ export function translatePattern(pattern: string, flags: string): TranslatedPatt
     groupMap,
     groups,
     requirements: requirementsOf(ast.body, base).filter((r) => r.length > 0),
-    degree: degreeOf(ast) + (startsAnchored(ast.body) ? 0 : 1),
+    degree: degrees.single,
+    degreeMulti: degrees.multi,
   };
 }
 

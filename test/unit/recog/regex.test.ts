@@ -82,7 +82,15 @@ describe('Ruby regex translation', () => {
 
   it('rates nested unbounded loops as exponential and plain anchored loops as linear', () => {
     assert.equal(translatePattern('^(a+)+$', '').degree, Infinity);
+    assert.equal(translatePattern('^(\\S+\\s*)+$', '').degree, Infinity);
     assert.equal(translatePattern('^(\\S+) x', '').degree, 1);
-    assert.equal(translatePattern('(\\S+) (\\S+) x', '').degree, 3);
+    assert.equal(translatePattern('^([^ ]{1,512}) +ESMTP', '').degree, 1, 'disjoint neighbours do not backtrack into each other');
+    assert.equal(translatePattern('^(\\d+\\.)+x$', '').degree, 1);
+  });
+
+  it('counts loops whose characters can also start what follows as multiplying', () => {
+    assert.equal(translatePattern('^(.+) (.+) foo$', '').degree, 2);
+    assert.equal(translatePattern('(\\S+) (\\S+) x', '').degree, 2, 'unanchored: one more for the start positions');
+    assert.equal(translatePattern('^a(.*)b', '').degreeMulti, 2, 'a line anchor starts on every line of a multi-line input');
   });
 });
