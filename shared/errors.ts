@@ -13,6 +13,10 @@ export const ErrorCodes = {
   FINGERPRINT_LOAD_TIMEOUT: 'loading fingerprints took too long',
   FINGERPRINT_DB_UNKNOWN: 'no fingerprint database has that key',
   INPUT_INVALID: 'input is invalid',
+  OSDB_UNREADABLE: 'Nmap OS database cannot be read',
+  OSDB_INVALID: 'Nmap OS database is invalid',
+  OS_FINGERPRINT_INVALID: 'OS fingerprint text is invalid',
+  OS_EVIDENCE_INVALID: 'OS probe evidence is invalid',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isSextantError } from '../errors.ts';
 import { registerFingerprintCommands } from './fingerprints.ts';
+import { registerOsCommands } from './os.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sextant')
@@ -14,6 +15,7 @@ export function buildProgram(): Command {
     if (file) process.env.SEXTANT_CONFIG = file;
   });
   registerFingerprintCommands(program);
+  registerOsCommands(program);
   return program;
 }
 
