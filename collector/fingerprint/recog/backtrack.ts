@@ -100,11 +100,11 @@ function charsOf(node: Node, ctx: Ctx): Ranges {
 interface Walk {
   /** Ambiguous loops that multiply one another. */
   ambiguous: number;
-  /** Whether any wide loop exists (a linear scan per start position). */
-  wide: boolean;
+  /** Wide loops of any kind: each scans its run once per way of reaching it. */
+  wide: number;
 }
 
-const NONE: Walk = { ambiguous: 0, wide: false };
+const NONE: Walk = { ambiguous: 0, wide: 0 };
 
 function walk(node: Node, follow: Ranges, ctx: Ctx): Walk {
   switch (node.type) {
@@ -115,7 +115,7 @@ function walk(node: Node, follow: Ranges, ctx: Ctx): Walk {
       let out = NONE;
       for (const alt of node.body) {
         const w = walk(alt, follow, inner);
-        out = { ambiguous: Math.max(out.ambiguous, w.ambiguous), wide: out.wide || w.wide };
+        out = { ambiguous: Math.max(out.ambiguous, w.ambiguous), wide: Math.max(out.wide, w.wide) };
       }
       return out;
     }
@@ -129,12 +129,12 @@ function walk(node: Node, follow: Ranges, ctx: Ctx): Walk {
       }
       let next = follow;
       let ambiguous = 0;
-      let wide = false;
+      let wide = 0;
       for (let i = node.body.length - 1; i >= 0; i--) {
         const el = node.body[i]!;
         const w = walk(el, next, ctxs[i]!);
         ambiguous += w.ambiguous;
-        wide ||= w.wide;
+        wide += w.wide;
         const f = first(el, ctxs[i]!);
         next = f.nullable ? normalize([...f.set, ...next]) : f.set;
       }
@@ -144,19 +144,19 @@ function walk(node: Node, follow: Ranges, ctx: Ctx): Walk {
       let out = NONE;
       for (const alt of node.body) {
         const w = walk(alt, ALL, ctx);
-        out = { ambiguous: Math.max(out.ambiguous, w.ambiguous), wide: out.wide || w.wide };
+        out = { ambiguous: Math.max(out.ambiguous, w.ambiguous), wide: Math.max(out.wide, w.wide) };
       }
       return out;
     }
     case 'Quantifier': {
       const body = first(node.body, ctx);
-      // Inside the loop, the body is followed by another turn or by what follows the loop.
-      const inner = walk(node.body, normalize([...body.set, ...follow]), ctx);
+      // Inside a loop, the body is followed by another turn or by what follows the loop.
+      const inner = walk(node.body, node.max > 1 ? normalize([...body.set, ...follow]) : follow, ctx);
       const wide = node.max === Infinity || node.max >= WIDE;
-      if (!wide) return { ambiguous: inner.ambiguous * Math.max(1, node.max), wide: inner.wide };
-      if (inner.ambiguous > 0 || ambiguousAlternation(node.body, ctx)) return { ambiguous: Infinity, wide: true };
+      if (!wide) return { ambiguous: inner.ambiguous * Math.max(1, node.max), wide: inner.wide * Math.max(1, node.max) };
+      if (inner.ambiguous > 0 || ambiguousAlternation(node.body, ctx)) return { ambiguous: Infinity, wide: Infinity };
       const own = overlaps(charsOf(node.body, ctx), follow) ? 1 : 0;
-      return { ambiguous: own, wide: true };
+      return { ambiguous: own, wide: inner.wide + 1 };
     }
     default:
       return NONE;
@@ -197,9 +197,64 @@ export interface BacktrackDegrees {
 
 export function backtrackDegrees(ast: RegexNode, ctx: Ctx): BacktrackDegrees {
   const w = walk(ast, [], ctx);
-  const perStart = Math.max(w.ambiguous, w.wide ? 1 : 0);
+  // Each way of splitting among the ambiguous loops re-runs what follows, and a
+  // wide loop beyond them rescans its run every time: one more factor of n.
+  const perStart = w.ambiguous + (w.wide > w.ambiguous ? 1 : 0);
   const anchoredSingle = startsWith(ast.body, ['line_start', 'string_start', 'search_start']);
   const anchoredMulti = startsWith(ast.body, ['string_start', 'search_start']);
   return { single: perStart + (anchoredSingle ? 0 : 1), multi: perStart + (anchoredMulti ? 0 : 1) };
 }
 
+
+/**
+ * For a pattern that starts with ^ or \A: the characters its first consumed
+ * character can be, when it must consume one. An input without "\n" whose
+ * first character is not among them cannot match.
+ */
+export function anchoredStartSet(ast: RegexNode, ctx: Ctx): Ranges | undefined {
+  if (!startsWith(ast.body, ['line_start', 'string_start', 'search_start'])) return undefined;
+  const sets: Ranges = [];
+  for (const alt of ast.body) {
+    const f = firstAfterAnchor(alt.body, ctx);
+    if (!f || f.nullable) return undefined;
+    sets.push(...f.set);
+  }
+  return normalize(sets);
+}
+
+function firstAfterAnchor(body: Node[], ctx: Ctx): First | undefined {
+  let local = ctx;
+  for (let i = 0; i < body.length; i++) {
+    const el = body[i]!;
+    if (el.type === 'Directive' && el.kind === 'flags') {
+      local = applyFlags(local, el.flags);
+      continue;
+    }
+    if (el.type === 'Assertion') return firstOfSeq(body.slice(i + 1), local);
+    if ((el.type === 'Group' && !el.atomic) || el.type === 'CapturingGroup') {
+      const inner = el.type === 'Group' && el.flags ? applyFlags(local, el.flags) : local;
+      const set: Ranges = [];
+      for (const alt of el.body) {
+        const f = firstAfterAnchor(alt.body, inner);
+        if (!f || f.nullable) return undefined;
+        set.push(...f.set);
+      }
+      return { set: normalize(set), nullable: false };
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+/** The characters any non-empty match starts with; undefined when a match can be empty. */
+export function matchStartSet(ast: RegexNode, ctx: Ctx): Ranges | undefined {
+  const f = firstOfAlts(ast.body, ctx);
+  return f.nullable ? undefined : f.set;
+}
+
+/** Where a match may start: only at 0 (\A, \G), only at 0 for inputs without "\n" (^), or anywhere. */
+export function startAnchoring(ast: RegexNode): 'always' | 'single-line' | 'no' {
+  if (startsWith(ast.body, ['string_start', 'search_start'])) return 'always';
+  if (startsWith(ast.body, ['line_start', 'string_start', 'search_start'])) return 'single-line';
+  return 'no';
+}

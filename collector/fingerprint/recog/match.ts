@@ -6,6 +6,7 @@ import { buildPrefilter, type Prefilter } from './prefilter.ts';
 
 /** Ruby's result hash: param name -> value, `null` where a capture group did not take part. */
 export type RecogResult = Record<string, string | null>;
+// Results of fingerprints without captures are shared and frozen: treat every result as read-only.
 
 const PLACEHOLDER = /\{([^\s{}]+)\}/g;
 
@@ -19,23 +20,48 @@ interface PlannedParam {
 
 interface ResultPlan {
   params: PlannedParam[];
-  interpolates: boolean;
+  /** Positional params: where each capture goes. */
+  captured: Array<{ name: string; pos: number }>;
+  interpolated: PlannedParam[];
   hasTmp: boolean;
+  /** Ruby's result with every static value in place, in Ruby's key order; cloned per match. */
+  template: RecogResult;
+  /** For fingerprints without captures the result never changes: one frozen object serves every match. */
+  constant: Readonly<RecogResult> | undefined;
+  templateDb: string;
 }
 
 /** Params in Ruby Hash order: a repeated name keeps its first place and its last definition. */
-function planResult(fp: RecogFingerprint): ResultPlan {
+function planResult(fp: RecogFingerprint, db: Pick<RecogDb, 'key' | 'protocol'>): ResultPlan {
   const byName = new Map<string, PlannedParam>();
   for (const p of fp.params) {
     const names = p.pos === 0 ? [...new Set([...p.value.matchAll(PLACEHOLDER)].map((m) => m[1]!))] : [];
     byName.set(p.name, { name: p.name, pos: p.pos, value: p.value, placeholders: names.map((name) => ({ name, re: placeholderRegex(name) })) });
   }
   const params = [...byName.values()];
+  const template: RecogResult = { matched: fp.description };
+  for (const p of params) template[p.name] = p.pos === 0 ? p.value : null;
+  if (template['service.protocol'] == null) template['service.protocol'] = db.protocol;
+  template.fingerprint_db = db.key;
+  const captured = params.filter((p) => p.pos > 0).map(({ name, pos }) => ({ name, pos }));
   return {
     params,
-    interpolates: params.some((p) => p.placeholders.length > 0),
+    captured,
+    interpolated: params.filter((p) => p.placeholders.length > 0),
     hasTmp: params.some((p) => p.name.startsWith('_tmp.')),
+    template,
+    templateDb: db.key,
+    constant: captured.length === 0 ? constantResult(fp, template, params) : undefined,
   };
+}
+
+/** The fixed result of a fingerprint without captures, or undefined when interpolation would raise. */
+function constantResult(fp: RecogFingerprint, template: RecogResult, params: PlannedParam[]): Readonly<RecogResult> | undefined {
+  try {
+    return Object.freeze(interpolate(fp, { ...template }, params.filter((p) => p.placeholders.length > 0), params.some((p) => p.name.startsWith('_tmp.'))));
+  } catch {
+    return undefined;
+  }
 }
 
 const plans = new WeakMap<RecogFingerprint, ResultPlan>();
@@ -43,27 +69,31 @@ const plans = new WeakMap<RecogFingerprint, ResultPlan>();
 /** Builds Ruby's result from the captures (Ruby numbering). Throws on a nil non-version interpolation, as Ruby raises. */
 export function buildResult(fp: RecogFingerprint, db: Pick<RecogDb, 'key' | 'protocol'>, captures: Array<string | undefined>): RecogResult {
   let plan = plans.get(fp);
-  if (!plan) plans.set(fp, (plan = planResult(fp)));
-  const result: RecogResult = { matched: fp.description };
-  for (const p of plan.params) result[p.name] = p.pos === 0 ? p.value : (captures[p.pos] ?? null);
+  if (!plan || plan.templateDb !== db.key) plans.set(fp, (plan = planResult(fp, db)));
+  if (plan.constant) return plan.constant;
+  // A spread of a same-shaped object stays a fast V8 object; adding keys one by one would not.
+  const result: RecogResult = { ...plan.template };
+  for (const { name, pos } of plan.captured) result[name] = captures[pos] ?? null;
+  // A capture may fill service.protocol with nil; Ruby then falls back to the database's protocol.
   if (result['service.protocol'] == null) result['service.protocol'] = db.protocol;
-  result.fingerprint_db = db.key;
-  if (plan.interpolates) {
-    for (const p of plan.params) {
-      if (p.placeholders.length === 0) continue;
-      let value = result[p.name] as string;
-      for (const { name, re } of p.placeholders) {
-        const replacement = result[name];
-        if (replacement != null) value = rubyGsub(value, re, replacement);
-        else if (p.name.endsWith('.cpe23') && name.endsWith('.version')) value = rubyGsub(value, re, '-');
-        else {
-          throw new SextantError('FINGERPRINT_INTERPOLATION', `"${p.name}" interpolates {${name}}, which has no value`, { line: fp.line });
-        }
+  return interpolate(fp, result, plan.interpolated, plan.hasTmp);
+}
+
+/** Ruby's single interpolation pass over static values, then `_tmp.` removal. */
+function interpolate(fp: RecogFingerprint, result: RecogResult, interpolated: PlannedParam[], hasTmp: boolean): RecogResult {
+  for (const p of interpolated) {
+    let value = result[p.name] as string;
+    for (const { name, re } of p.placeholders) {
+      const replacement = result[name];
+      if (replacement != null) value = rubyGsub(value, re, replacement);
+      else if (p.name.endsWith('.cpe23') && name.endsWith('.version')) value = rubyGsub(value, re, '-');
+      else {
+        throw new SextantError('FINGERPRINT_INTERPOLATION', `"${p.name}" interpolates {${name}}, which has no value`, { line: fp.line });
       }
-      result[p.name] = value;
     }
+    result[p.name] = value;
   }
-  if (plan.hasTmp) for (const k of Object.keys(result)) if (k.startsWith('_tmp.')) delete result[k];
+  if (hasTmp) for (const k of Object.keys(result)) if (k.startsWith('_tmp.')) delete result[k];
   return result;
 }
 
@@ -112,9 +142,10 @@ export function prepareDb(db: RecogDb): void {
  */
 export function matchFirstInDb(db: RecogDb, input: string, onError?: (fp: RecogFingerprint, err: unknown) => void): DbMatch | null {
   const fps = db.fingerprints;
+  const multiLine = input.includes('\n');
   for (const i of prefilterOf(db).candidates(input)) {
     const fp = fps[i]!;
-    const captures = fp.compiled.exec(input);
+    const captures = fp.compiled.exec(input, multiLine);
     if (!captures) continue;
     try {
       return { fingerprint: fp, result: buildResult(fp, db, captures) };
@@ -128,9 +159,10 @@ export function matchFirstInDb(db: RecogDb, input: string, onError?: (fp: RecogF
 /** Every matching fingerprint of the database in file order (Ruby's multi_match). */
 export function matchAllInDb(db: RecogDb, input: string): DbMatch[] {
   const out: DbMatch[] = [];
+  const multiLine = input.includes('\n');
   for (const i of prefilterOf(db).candidates(input)) {
     const fp = db.fingerprints[i]!;
-    const captures = fp.compiled.exec(input);
+    const captures = fp.compiled.exec(input, multiLine);
     if (!captures) continue;
     try {
       out.push({ fingerprint: fp, result: buildResult(fp, db, captures) });

@@ -1,71 +1,91 @@
 // One compiled fingerprint pattern: V8 for the inputs it runs in bounded time,
-// re2js (linear time) for the rest, chosen per input by length.
+// the linear-time Pike VM (pike.ts) for the rest, chosen per input by length.
 import { RE2JS } from 're2js';
+import { reverseDfa, type ReverseDfa } from './dfa.ts';
+import { pikeMachine, type PikeMachine } from './pike.ts';
 import { translatePattern, type TranslatedPattern } from './regex.ts';
 
 /**
  * Backtracking budget. With d ambiguous loops, V8 can try every way of
  * splitting an input of n chars among them, C(n + d, d) ways; an input goes
  * to V8 only while that stays below this many (about a millisecond of work).
- * Longer inputs, and every input of an exponential pattern, go to re2js.
+ * Longer inputs, and every input of an exponential pattern, go to the Pike VM.
  */
 const V8_SPLIT_BUDGET = 1_000_000;
+
+export type Engine = 'v8' | 'linear' | 're2js';
 
 export interface CompiledPattern {
   groups: number;
   requirements: string[][];
   degree: number;
   degreeMulti: number;
-  /** Inputs up to this many chars run on V8; longer ones on re2js (Infinity when RE2 cannot express the pattern). */
+  /** Inputs up to this many chars run on V8; longer ones on the linear engine (Infinity when it cannot run the pattern). */
   maxV8Length: number;
   /** The same for inputs that contain "\n". */
   maxV8LengthMulti: number;
   linearAvailable: boolean;
-  /** Captures in Ruby numbering (index 0 = whole match), undefined entries for groups that did not take part. */
-  exec(input: string): Array<string | undefined> | null;
-  /** The same through one engine only; for tests and the benchmark. */
-  execWith(engine: 'v8' | 're2', input: string): Array<string | undefined> | null;
+  /**
+   * Captures in Ruby numbering (index 0 = whole match), undefined entries for groups
+   * that did not take part. `multiLine` (whether the input holds "\n") may be passed
+   * when known, to spare a scan per pattern.
+   */
+  exec(input: string, multiLine?: boolean): Array<string | undefined> | null;
+  /** The same through one engine only: for tests (re2js is their independent oracle) and the benchmark. */
+  execWith(engine: Engine, input: string): Array<string | undefined> | null;
 }
 
 export function compileFingerprintPattern(pattern: string, flags: string): CompiledPattern {
   const t = translatePattern(pattern, flags);
   const single = new RegExp(t.v8Single, t.v8Flags);
   const multi = t.v8Multi === t.v8Single ? single : new RegExp(t.v8Multi, t.v8Flags);
-  let re2: RE2JS | undefined;
-  let re2Failed = t.re2 === undefined;
-  const linear = (): RE2JS | undefined => {
-    if (re2 || re2Failed) return re2;
-    try {
-      re2 = RE2JS.compile(t.re2!);
-    } catch {
-      re2Failed = true;
-    }
-    return re2;
-  };
+  let machine: PikeMachine | undefined;
+  let dfa: ReverseDfa | undefined;
   const maxV8Length = maxLengthFor(t, t.degree);
   const maxV8LengthMulti = maxLengthFor(t, t.degreeMulti);
-  const fromV8 = (m: RegExpExecArray): Array<string | undefined> => {
+  const startOk = startFilter(t.startSet);
+
+  const runV8 = (input: string, multiLine = input.includes('\n')) => {
+    const m = (multiLine ? multi : single).exec(input);
+    if (!m) return null;
     const out: Array<string | undefined> = new Array(t.groups + 1);
     out[0] = m[0];
     for (let i = 1; i <= t.groups; i++) out[i] = m[t.groupMap[i]!];
     return out;
   };
-  const runV8 = (input: string, multiLine = input.includes('\n')) => {
-    const m = (multiLine ? multi : single).exec(input);
-    return m ? fromV8(m) : null;
-  };
-  const runRe2 = (input: string) => {
-    const re = linear();
-    if (!re) return runV8(input);
-    const m = re.matcher(input);
-    if (!m.find()) return null;
+  const runLinear = (input: string) => {
+    if (!t.pike) return runV8(input);
+    machine ??= pikeMachine(t.pike);
+    let caps: Int32Array | null;
+    if (t.pike.anchoredStart === 'always' || (t.pike.anchoredStart === 'single-line' && !input.includes('\n'))) {
+      caps = machine.run(input);
+    } else {
+      // Unanchored: restarting at every position would keep a thread per start alive;
+      // the reverse DFA finds the one start that matters.
+      dfa ??= reverseDfa(t.pikeReverse!);
+      const start = dfa.leftmostStart(input);
+      if (start < 0) return null;
+      caps = machine.run(input, start);
+    }
+    if (!caps) return null;
     const out: Array<string | undefined> = new Array(t.groups + 1);
     for (let i = 0; i <= t.groups; i++) {
-      const g = m.group(i);
-      out[i] = g === null ? undefined : g;
+      const s = caps[2 * i]!, e = caps[2 * i + 1]!;
+      out[i] = s >= 0 && e >= 0 ? input.slice(s, e) : undefined;
     }
     return out;
   };
+  let re2: RE2JS | undefined;
+  const runRe2 = (input: string) => {
+    if (t.re2 === undefined) return runV8(input);
+    re2 ??= RE2JS.compile(t.re2);
+    const m = re2.matcher(input);
+    if (!m.find()) return null;
+    const out: Array<string | undefined> = new Array(t.groups + 1);
+    for (let i = 0; i <= t.groups; i++) out[i] = m.group(i) ?? undefined;
+    return out;
+  };
+
   return {
     groups: t.groups,
     requirements: t.requirements,
@@ -73,17 +93,31 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
     degreeMulti: t.degreeMulti,
     maxV8Length,
     maxV8LengthMulti,
-    linearAvailable: t.re2 !== undefined,
-    exec: (input) => {
-      const multiLine = input.includes('\n');
-      return input.length <= (multiLine ? maxV8LengthMulti : maxV8Length) ? runV8(input, multiLine) : runRe2(input);
+    linearAvailable: t.pike !== undefined,
+    exec: (input, multiLine = input.includes('\n')) => {
+      if (!multiLine && startOk && !startOk(input.charCodeAt(0))) return null;
+      return input.length <= (multiLine ? maxV8LengthMulti : maxV8Length) ? runV8(input, multiLine) : runLinear(input);
     },
-    execWith: (engine, input) => (engine === 'v8' ? runV8(input) : runRe2(input)),
+    execWith: (engine, input) => (engine === 'v8' ? runV8(input) : engine === 'linear' ? runLinear(input) : runRe2(input)),
   };
 }
 
+/** A first-character test for anchored patterns; undefined when every character could start a match. */
+function startFilter(set: Array<[number, number]> | undefined): ((c: number) => boolean) | undefined {
+  if (!set) return undefined;
+  const ascii = new Uint8Array(128);
+  let nonAscii = false;
+  for (const [a, b] of set) {
+    for (let c = a; c <= Math.min(b, 127); c++) ascii[c] = 1;
+    if (b >= 128) nonAscii = true;
+  }
+  if (ascii.every((x) => x === 1) && nonAscii) return undefined;
+  // charCodeAt(0) of "" is NaN: an anchored pattern that must consume a character cannot match it.
+  return (c) => (c < 128 ? ascii[c] === 1 : c >= 128 ? nonAscii : false);
+}
+
 function maxLengthFor(t: TranslatedPattern, degree: number): number {
-  if (t.re2 === undefined) return Infinity;
+  if (t.pike === undefined) return Infinity;
   if (degree === Infinity) return 0;
   if (degree <= 1) return Infinity;
   // Largest n with C(n + d, d) <= budget.

@@ -44,10 +44,15 @@ export function buildPrefilter(requirementsPerFingerprint: string[][][]): Prefil
     return { candidates: () => all };
   }
   const auto = buildAutomaton(literals);
-  const postings: Array<number[] | undefined> = literals.map((_, id) => postingsByLiteral.get(id));
+  const postings: Array<Int32Array | undefined> = literals.map((_, id) => {
+    const list = postingsByLiteral.get(id);
+    return list ? Int32Array.from(list) : undefined;
+  });
   const seenGen = new Uint32Array(literals.length);
   let gen = 0;
   const found: number[] = [];
+  const alwaysList = Int32Array.from(always);
+  const gathered = new Int32Array(always.length + [...postingsByLiteral.values()].reduce((n, l) => n + l.length, 0));
 
   return {
     candidates(input: string) {
@@ -62,31 +67,39 @@ export function buildPrefilter(requirementsPerFingerprint: string[][][]): Prefil
       for (let i = 0; i < input.length; i++) {
         const c = input.charCodeAt(i);
         const col = c < 128 ? colOf[c]! : c === KELVIN ? colOf[0x6b]! : c === LONG_S ? colOf[0x73]! : 0;
-        s = delta[s * cols + col]!;
-        const a = outStart[s]!, b = outStart[s + 1]!;
-        for (let k = a; k < b; k++) {
-          const id = outIds[k]!;
-          if (seenGen[id] !== gen) {
-            seenGen[id] = gen;
-            found.push(id);
+        let next = delta[s + col]!;
+        if (next < 0) {
+          // This state ends one or more literals.
+          next = ~next;
+          const state = next / cols;
+          for (let k = outStart[state]!, end = outStart[state + 1]!; k < end; k++) {
+            const id = outIds[k]!;
+            if (seenGen[id] !== gen) {
+              seenGen[id] = gen;
+              found.push(id);
+            }
           }
         }
+        s = next;
       }
-      const out: number[] = always.slice();
+      if (found.length === 0) return alwaysList;
+      let n = 0;
+      for (let k = 0; k < alwaysList.length; k++) gathered[n++] = alwaysList[k]!;
       for (const id of found) {
         const list = postings[id];
-        if (list) for (const fp of list) out.push(fp);
+        if (list) for (let k = 0; k < list.length; k++) gathered[n++] = list[k]!;
       }
-      if (out.length > 1) out.sort((x, y) => x - y);
+      const view = gathered.subarray(0, n);
+      if (n > 1) view.sort();
       // Drop duplicates and fingerprints with another requirement that does not hold.
-      let w = 0;
+      const out: number[] = [];
       let last = -1;
-      for (const fp of out) {
+      for (let k = 0; k < n; k++) {
+        const fp = view[k]!;
         if (fp === last) continue;
         last = fp;
-        if (requirementsHold(reqIds[fp]!, seenGen, gen)) out[w++] = fp;
+        if (requirementsHold(reqIds[fp]!, seenGen, gen)) out.push(fp);
       }
-      out.length = w;
       return out;
     },
   };
@@ -168,8 +181,14 @@ function buildAutomaton(literals: string[]): Automaton {
       }
     }
   }
+  // Entries hold the next state's row offset; a state that ends a literal is stored as ~offset.
   const delta = new Int32Array(next.length * cols);
-  next.forEach((row, s) => delta.set(row, s * cols));
+  next.forEach((row, s) => {
+    for (let col = 0; col < cols; col++) {
+      const t = row[col]!;
+      delta[s * cols + col] = outs[t]!.length > 0 ? ~(t * cols) : t * cols;
+    }
+  });
   const outStart = new Int32Array(next.length + 1);
   const flat: number[] = [];
   outs.forEach((o, s) => {

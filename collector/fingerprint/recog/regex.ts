@@ -5,7 +5,8 @@
 // all need Ruby's meaning, not Oniguruma-to-ES's defaults (recog-format.md §6).
 import { toOnigurumaAst } from 'oniguruma-parser';
 import type { AlternativeNode, CharacterSetNode, Node, QuantifierNode, RegexNode } from 'oniguruma-parser/parser';
-import { backtrackDegrees } from './backtrack.ts';
+import { anchoredStartSet, backtrackDegrees, matchStartSet, startAnchoring } from './backtrack.ts';
+import { compilePike, compileReverse, type PikeProgram } from './pike.ts';
 import { applyFlags, caseClose, classRanges, complement, MAX_CP, normalize, setRanges, Unsupported, type Ctx, type Ranges } from './charsets.ts';
 import { requirementsOf } from './literals.ts';
 
@@ -40,8 +41,12 @@ export interface TranslatedPattern {
   v8Multi: string;
   /** V8 flags ("u", plus "i" when every character is case-insensitive). */
   v8Flags: string;
-  /** RE2 source (for re2js), or undefined when the pattern uses what RE2 lacks. */
+  /** RE2 source (for re2js, the tests' independent oracle), or undefined when the pattern uses what RE2 lacks. */
   re2: string | undefined;
+  /** The linear-time program, or undefined when the pattern needs lookaround, back-references or atomic groups. */
+  pike: PikeProgram | undefined;
+  /** The pattern reversed, for the DFA that finds where the leftmost match starts. */
+  pikeReverse: PikeProgram | undefined;
   /** Ruby group number -> JS group number (index 0 is the whole match). */
   groupMap: number[];
   /** Number of Ruby capture groups. */
@@ -52,6 +57,8 @@ export interface TranslatedPattern {
   degree: number;
   /** The same for inputs with "\n". */
   degreeMulti: number;
+  /** For ^/\A-anchored patterns: what the first character of a matching single-line input can be. */
+  startSet: Ranges | undefined;
 }
 
 type Dialect = 'v8single' | 'v8multi' | 're2';
@@ -318,6 +325,15 @@ export function translatePattern(pattern: string, flags: string): TranslatedPatt
     re2 = undefined;
   }
   const groups = countGroups(ast);
+  let pike: PikeProgram | undefined;
+  let pikeReverse: PikeProgram | undefined;
+  try {
+    pike = compilePike(ast, base, groups, matchStartSet(ast, base), startAnchoring(ast));
+    pikeReverse = compileReverse(ast, base);
+  } catch (err) {
+    pike = undefined;
+    if (!(err instanceof Unsupported)) throw err;
+  }
   const degrees = backtrackDegrees(ast, base);
   const groupMap: number[] = [0];
   for (let i = 1; i <= groups; i++) groupMap[i] = single.map[i] ?? -1;
@@ -326,11 +342,14 @@ export function translatePattern(pattern: string, flags: string): TranslatedPatt
     v8Multi: multi.src,
     v8Flags: globalIgnoreCase ? 'iu' : 'u',
     re2,
+    pike,
+    pikeReverse,
     groupMap,
     groups,
     requirements: requirementsOf(ast.body, base).filter((r) => r.length > 0),
     degree: degrees.single,
     degreeMulti: degrees.multi,
+    startSet: anchoredStartSet(ast, base),
   };
 }
 

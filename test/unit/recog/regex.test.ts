@@ -3,12 +3,14 @@ import { describe, it } from 'node:test';
 import { compileFingerprintPattern } from '../../../collector/fingerprint/recog/pattern.ts';
 import { parseRecogFlags, translatePattern } from '../../../collector/fingerprint/recog/regex.ts';
 
-/** Captures through both engines; they must agree. */
+/** Captures through all three engines; they must agree. */
 function both(pattern: string, input: string, flags = ''): Array<string | undefined> | null {
   const c = compileFingerprintPattern(pattern, flags);
   const v8 = c.execWith('v8', input);
-  const re2 = c.linearAvailable ? c.execWith('re2', input) : v8;
-  assert.deepEqual(re2, v8, `re2js and V8 disagree on ${pattern} / ${JSON.stringify(input)}`);
+  if (c.linearAvailable) {
+    assert.deepEqual(c.execWith('linear', input), v8, `the linear engine and V8 disagree on ${pattern} / ${JSON.stringify(input)}`);
+    assert.deepEqual(c.execWith('re2js', input), v8, `re2js and V8 disagree on ${pattern} / ${JSON.stringify(input)}`);
+  }
   return v8;
 }
 
