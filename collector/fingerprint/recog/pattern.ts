@@ -54,19 +54,16 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
     return out;
   };
   const runLinear = (input: string) => {
-    if (!t.pike) return runV8(input);
-    machine ??= pikeMachine(t.pike);
-    let caps: Int32Array | null;
-    if (t.pike.anchoredStart === 'always' || (t.pike.anchoredStart === 'single-line' && !input.includes('\n'))) {
-      caps = machine.run(input);
-    } else {
-      // Unanchored: restarting at every position would keep a thread per start alive;
-      // the reverse DFA finds the one start that matters.
-      dfa ??= reverseDfa(t.pikeReverse!);
-      const start = dfa.leftmostStart(input);
-      if (start < 0) return null;
-      caps = machine.run(input, start);
-    }
+    const programs = t.linear();
+    if (!programs) return runV8(input);
+    machine ??= pikeMachine(programs.pike);
+    // The reverse DFA settles whether anything matches and where the leftmost match
+    // starts, at a few ns a character; only then does the Pike VM, anchored there,
+    // spend threads on captures (on a failing input it could keep dozens alive).
+    dfa ??= reverseDfa(programs.reverse);
+    const start = dfa.leftmostStart(input);
+    if (start < 0) return null;
+    const caps = machine.run(input, start);
     if (!caps) return null;
     const out: Array<string | undefined> = new Array(t.groups + 1);
     for (let i = 0; i <= t.groups; i++) {
@@ -77,8 +74,9 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
   };
   let re2: RE2JS | undefined;
   const runRe2 = (input: string) => {
-    if (t.re2 === undefined) return runV8(input);
-    re2 ??= RE2JS.compile(t.re2);
+    const source = t.re2();
+    if (source === undefined) return runV8(input);
+    re2 ??= RE2JS.compile(source);
     const m = re2.matcher(input);
     if (!m.find()) return null;
     const out: Array<string | undefined> = new Array(t.groups + 1);
@@ -93,7 +91,7 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
     degreeMulti: t.degreeMulti,
     maxV8Length,
     maxV8LengthMulti,
-    linearAvailable: t.pike !== undefined,
+    linearAvailable: t.linearSupported,
     exec: (input, multiLine = input.includes('\n')) => {
       if (!multiLine && startOk && !startOk(input.charCodeAt(0))) return null;
       return input.length <= (multiLine ? maxV8LengthMulti : maxV8Length) ? runV8(input, multiLine) : runLinear(input);
@@ -117,7 +115,7 @@ function startFilter(set: Array<[number, number]> | undefined): ((c: number) => 
 }
 
 function maxLengthFor(t: TranslatedPattern, degree: number): number {
-  if (t.pike === undefined) return Infinity;
+  if (!t.linearSupported) return Infinity;
   if (degree === Infinity) return 0;
   if (degree <= 1) return Infinity;
   // Largest n with C(n + d, d) <= budget.

@@ -67,12 +67,11 @@ export function buildPrefilter(requirementsPerFingerprint: string[][][]): Prefil
       for (let i = 0; i < input.length; i++) {
         const c = input.charCodeAt(i);
         const col = c < 128 ? colOf[c]! : c === KELVIN ? colOf[0x6b]! : c === LONG_S ? colOf[0x73]! : 0;
-        let next = delta[s + col]!;
+        let next = delta[s * cols + col]!;
         if (next < 0) {
           // This state ends one or more literals.
           next = ~next;
-          const state = next / cols;
-          for (let k = outStart[state]!, end = outStart[state + 1]!; k < end; k++) {
+          for (let k = outStart[next]!, end = outStart[next + 1]!; k < end; k++) {
             const id = outIds[k]!;
             if (seenGen[id] !== gen) {
               seenGen[id] = gen;
@@ -120,7 +119,7 @@ function requirementsHold(reqs: Int32Array[], seen: Uint32Array, gen: number): b
 }
 
 interface Automaton {
-  delta: Int32Array;
+  delta: Int16Array | Int32Array;
   cols: number;
   colOf: Uint8Array;
   outStart: Int32Array;
@@ -181,12 +180,13 @@ function buildAutomaton(literals: string[]): Automaton {
       }
     }
   }
-  // Entries hold the next state's row offset; a state that ends a literal is stored as ~offset.
-  const delta = new Int32Array(next.length * cols);
+  // Entries hold the next state; one that ends a literal is stored as ~state. Two
+  // bytes an entry where the states fit keeps the table in cache.
+  const delta = next.length < 0x7fff ? new Int16Array(next.length * cols) : new Int32Array(next.length * cols);
   next.forEach((row, s) => {
     for (let col = 0; col < cols; col++) {
       const t = row[col]!;
-      delta[s * cols + col] = outs[t]!.length > 0 ? ~(t * cols) : t * cols;
+      delta[s * cols + col] = outs[t]!.length > 0 ? ~t : t;
     }
   });
   const outStart = new Int32Array(next.length + 1);

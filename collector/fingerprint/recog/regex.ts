@@ -41,12 +41,16 @@ export interface TranslatedPattern {
   v8Multi: string;
   /** V8 flags ("u", plus "i" when every character is case-insensitive). */
   v8Flags: string;
-  /** RE2 source (for re2js, the tests' independent oracle), or undefined when the pattern uses what RE2 lacks. */
-  re2: string | undefined;
-  /** The linear-time program, or undefined when the pattern needs lookaround, back-references or atomic groups. */
-  pike: PikeProgram | undefined;
-  /** The pattern reversed, for the DFA that finds where the leftmost match starts. */
-  pikeReverse: PikeProgram | undefined;
+  /** RE2 source (for re2js, the tests' independent oracle), or undefined when the pattern uses what RE2 lacks. Built on first call. */
+  re2(): string | undefined;
+  /** Whether the linear-time engine can run this pattern (no lookaround, back-references, atomic groups...). */
+  linearSupported: boolean;
+  /**
+   * The linear-time program and its reverse (for the DFA that finds where the
+   * leftmost match starts). Compiled on first call: most patterns never see an
+   * input long enough to need them.
+   */
+  linear(): { pike: PikeProgram; reverse: PikeProgram } | undefined;
   /** Ruby group number -> JS group number (index 0 is the whole match). */
   groupMap: number[];
   /** Number of Ruby capture groups. */
@@ -316,24 +320,33 @@ export function translatePattern(pattern: string, flags: string): TranslatedPatt
     if (err instanceof Unsupported) throw new RegexTranslationError(`unsupported Ruby regex feature: ${err.message}`);
     throw err;
   }
-  let re2: string | undefined;
-  try {
-    re2 = run('re2').src;
-    if (globalIgnoreCase) re2 = `(?i)${re2}`;
-  } catch (err) {
-    if (!(err instanceof Unsupported)) throw err;
-    re2 = undefined;
-  }
+  let re2: string | null | undefined;
+  const re2Source = (): string | undefined => {
+    if (re2 === undefined) {
+      try {
+        re2 = run('re2').src;
+        if (globalIgnoreCase) re2 = `(?i)${re2}`;
+      } catch (err) {
+        if (!(err instanceof Unsupported)) throw err;
+        re2 = null;
+      }
+    }
+    return re2 ?? undefined;
+  };
   const groups = countGroups(ast);
-  let pike: PikeProgram | undefined;
-  let pikeReverse: PikeProgram | undefined;
-  try {
-    pike = compilePike(ast, base, groups, matchStartSet(ast, base), startAnchoring(ast));
-    pikeReverse = compileReverse(ast, base);
-  } catch (err) {
-    pike = undefined;
-    if (!(err instanceof Unsupported)) throw err;
-  }
+  const linearSupported = supportedByLinear(ast);
+  let programs: { pike: PikeProgram; reverse: PikeProgram } | null | undefined = linearSupported ? undefined : null;
+  const linear = () => {
+    if (programs === undefined) {
+      try {
+        programs = { pike: compilePike(ast, base, groups, matchStartSet(ast, base), startAnchoring(ast)), reverse: compileReverse(ast, base) };
+      } catch (err) {
+        if (!(err instanceof Unsupported)) throw err;
+        programs = null;
+      }
+    }
+    return programs ?? undefined;
+  };
   const degrees = backtrackDegrees(ast, base);
   const groupMap: number[] = [0];
   for (let i = 1; i <= groups; i++) groupMap[i] = single.map[i] ?? -1;
@@ -341,9 +354,9 @@ export function translatePattern(pattern: string, flags: string): TranslatedPatt
     v8Single: single.src,
     v8Multi: multi.src,
     v8Flags: globalIgnoreCase ? 'iu' : 'u',
-    re2,
-    pike,
-    pikeReverse,
+    re2: re2Source,
+    linearSupported,
+    linear,
     groupMap,
     groups,
     requirements: requirementsOf(ast.body, base).filter((r) => r.length > 0),
@@ -351,6 +364,45 @@ export function translatePattern(pattern: string, flags: string): TranslatedPatt
     degreeMulti: degrees.multi,
     startSet: anchoredStartSet(ast, base),
   };
+}
+
+/** A cheap look at the AST: what the Pike VM cannot run (checked before anything is compiled for it). */
+function supportedByLinear(root: Node): boolean {
+  let ok = true;
+  const visit = (n: Node) => {
+    if (!ok) return;
+    switch (n.type) {
+      case 'LookaroundAssertion':
+      case 'Backreference':
+      case 'AbsenceFunction':
+      case 'Subroutine':
+      case 'NamedCallout':
+        ok = false;
+        return;
+      case 'Group':
+        if (n.atomic) ok = false;
+        break;
+      case 'Quantifier':
+        if (n.kind === 'possessive') ok = false;
+        break;
+      case 'Directive':
+        if (n.kind !== 'flags') ok = false;
+        return;
+      case 'CharacterSet':
+        if (n.kind === 'property' || n.kind === 'newline' || n.kind === 'text_segment') ok = false;
+        return;
+      case 'Assertion':
+        if (n.kind === 'text_segment_boundary') ok = false;
+        return;
+      default:
+        break;
+    }
+    const body = (n as { body?: unknown }).body;
+    if (Array.isArray(body)) for (const c of body as Node[]) visit(c);
+    else if (body && typeof body === 'object') visit(body as Node);
+  };
+  visit(root);
+  return ok;
 }
 
 function countGroups(node: Node): number {
