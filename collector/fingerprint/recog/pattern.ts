@@ -1,6 +1,7 @@
 // One compiled fingerprint pattern: V8 for the inputs it runs in bounded time,
 // the linear-time Pike VM (pike.ts) for the rest, chosen per input by length.
 import { RE2JS } from 're2js';
+import { bitState, type BitState } from './bitstate.ts';
 import { reverseDfa, type ReverseDfa } from './dfa.ts';
 import { pikeMachine, type PikeMachine } from './pike.ts';
 import { translatePattern, type TranslatedPattern } from './regex.ts';
@@ -13,7 +14,8 @@ import { translatePattern, type TranslatedPattern } from './regex.ts';
  */
 const V8_SPLIT_BUDGET = 1_000_000;
 
-export type Engine = 'v8' | 'linear' | 're2js';
+/** `linear`: DFA then bit-state captures (Pike VM when too large); `pike`: DFA then Pike VM always. */
+export type Engine = 'v8' | 'linear' | 'pike' | 're2js';
 
 export interface CompiledPattern {
   groups: number;
@@ -41,6 +43,7 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
   const multi = t.v8Multi === t.v8Single ? single : new RegExp(t.v8Multi, t.v8Flags);
   let machine: PikeMachine | undefined;
   let dfa: ReverseDfa | undefined;
+  let bits: BitState | undefined;
   const maxV8Length = maxLengthFor(t, t.degree);
   const maxV8LengthMulti = maxLengthFor(t, t.degreeMulti);
   const startOk = startFilter(t.startSet);
@@ -53,17 +56,23 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
     for (let i = 1; i <= t.groups; i++) out[i] = m[t.groupMap[i]!];
     return out;
   };
-  const runLinear = (input: string) => {
+  const runLinear = (input: string, forcePike = false) => {
     const programs = t.linear();
     if (!programs) return runV8(input);
-    machine ??= pikeMachine(programs.pike);
     // The reverse DFA settles whether anything matches and where the leftmost match
-    // starts, at a few ns a character; only then does the Pike VM, anchored there,
-    // spend threads on captures (on a failing input it could keep dozens alive).
+    // starts, at a few ns a character. Captures then come from the memoising
+    // backtracker anchored there (one pass when the greedy path succeeds), or from
+    // the Pike VM when the visited bitmap would be too large.
     dfa ??= reverseDfa(programs.reverse);
     const start = dfa.leftmostStart(input);
     if (start < 0) return null;
-    const caps = machine.run(input, start);
+    bits ??= bitState(programs.pike);
+    let caps: Int32Array | null;
+    if (!forcePike && bits.fits(input.length)) caps = bits.run(input, start);
+    else {
+      machine ??= pikeMachine(programs.pike);
+      caps = machine.run(input, start);
+    }
     if (!caps) return null;
     const out: Array<string | undefined> = new Array(t.groups + 1);
     for (let i = 0; i <= t.groups; i++) {
@@ -96,7 +105,8 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
       if (!multiLine && startOk && !startOk(input.charCodeAt(0))) return null;
       return input.length <= (multiLine ? maxV8LengthMulti : maxV8Length) ? runV8(input, multiLine) : runLinear(input);
     },
-    execWith: (engine, input) => (engine === 'v8' ? runV8(input) : engine === 'linear' ? runLinear(input) : runRe2(input)),
+    execWith: (engine, input) =>
+      engine === 'v8' ? runV8(input) : engine === 'linear' ? runLinear(input) : engine === 'pike' ? runLinear(input, true) : runRe2(input),
   };
 }
 

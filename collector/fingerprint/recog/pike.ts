@@ -43,13 +43,19 @@ export interface PikeProgram {
   firstWide: Int32Array | undefined;
   /** Whether every match must start at position 0 (\A, \G, or ^ on an input without "\n"). */
   anchoredStart: 'always' | 'single-line' | 'no';
-  /**
-   * Precomputed epsilon closures. From pc, without consuming input, threads end up at
-   * closureTarget[closureStart[pc] .. closureStart[pc + 1]) in priority order, each
-   * with the capture slots saveSlot[saveStart[k] .. saveStart[k + 1]) set to the
-   * current position. closureStart[pc] = -1: the closure passes an assertion and is
-   * walked at run time.
-   */
+}
+
+/** Above this many closure entries, the rest of the program's closures are walked at run time. */
+const MAX_CLOSURE_ENTRIES = 200_000;
+
+/**
+ * Precomputed epsilon closures. From pc, without consuming input, threads end up at
+ * closureTarget[closureStart[pc] .. closureEnd[pc]) in priority order, each with the
+ * capture slots saveSlot[saveStart[k] .. saveStart[k + 1]) set to the current
+ * position. closureStart[pc] = -1: the closure passes an assertion and is walked at
+ * run time. Built when a Pike VM is first needed, not at compile time.
+ */
+interface Closures {
   closureStart: Int32Array;
   closureEnd: Int32Array;
   closureTarget: Int32Array;
@@ -57,10 +63,7 @@ export interface PikeProgram {
   saveSlot: Int32Array;
 }
 
-/** Above this many closure entries, the rest of the program's closures are walked at run time. */
-const MAX_CLOSURE_ENTRIES = 200_000;
-
-function precomputeClosures(op: number[], a: number[], b: number[]): Pick<PikeProgram, 'closureStart' | 'closureEnd' | 'closureTarget' | 'saveStart' | 'saveSlot'> {
+function precomputeClosures(op: ArrayLike<number>, a: ArrayLike<number>, b: ArrayLike<number>): Closures {
   const n = op.length;
   const closureStart = new Int32Array(n).fill(-1);
   const closureEnd = new Int32Array(n).fill(-1);
@@ -301,7 +304,6 @@ function finish(bld: Builder, groups: number, firstSet: Ranges | undefined, anch
     firstAscii,
     firstWide,
     anchoredStart,
-    ...precomputeClosures(bld.op, bld.a, bld.b),
   };
 }
 
@@ -351,6 +353,7 @@ function newList(n: number, slots: number): ThreadList {
  */
 interface PikeState {
   prog: PikeProgram;
+  closures: Closures;
   cur: ThreadList;
   next: ThreadList;
   work: Int32Array;
@@ -369,6 +372,7 @@ export function pikeMachine(prog: PikeProgram): PikeMachine {
   const n = prog.op.length;
   const state: PikeState = {
     prog,
+    closures: precomputeClosures(prog.op, prog.a, prog.b),
     cur: newList(n, prog.slots),
     next: newList(n, prog.slots),
     work: new Int32Array(prog.slots),
@@ -384,11 +388,12 @@ function addThread(st: PikeState, list: ThreadList, pc0: number, pos: number, in
   const { prog, work, stack, stackVal } = st;
   const { op, a, b, slots } = prog;
   const { dense, sparse, caps } = list;
-  const from = prog.closureStart[pc0]!;
+  const cl = st.closures;
+  const from = cl.closureStart[pc0]!;
   if (from >= 0) {
     // Precomputed closure: add each target once, stamping the slots saved on its way.
-    const to = prog.closureEnd[pc0]!;
-    const { closureTarget, saveStart, saveSlot } = prog;
+    const to = cl.closureEnd[pc0]!;
+    const { closureTarget, saveStart, saveSlot } = cl;
     for (let k = from; k < to; k++) {
       const pc = closureTarget[k]!;
       const idx = sparse[pc]!;

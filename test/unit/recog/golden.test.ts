@@ -45,8 +45,9 @@ describe('the Recog database from ../shared', () => {
     assert.deepEqual(wrong, []);
   });
 
-  for (const engine of ['linear', 're2js'] as const) {
-    it(`gives the same results through ${engine === 'linear' ? 'the linear-time engine' : 're2js, an independent RE2 port,'} as through V8`, () => {
+  const names = { linear: 'the linear-time engine (DFA and bit state)', pike: 'the linear-time engine\'s Pike VM', re2js: 're2js, an independent RE2 port,' };
+  for (const engine of ['linear', 'pike', 're2js'] as const) {
+    it(`gives the same results through ${names[engine]} as through V8`, () => {
       const differ: string[] = [];
       for (const g of golden) {
         const db = byFile.get(g.file)!;

@@ -1,0 +1,142 @@
+// Capture extraction for a match the reverse DFA has already located: a
+// backtracking search over the Pike program, in priority order (so the first
+// match found is Ruby's leftmost-first one), that remembers every (branch,
+// position) pair it has tried. A pair that failed once fails again, so each
+// is explored at most once: time and memory stay linear in the input, while
+// a greedy path that succeeds costs one pass, where the Pike VM would carry
+// every lower-priority thread to the end of the input (RE2's "bit state").
+import { assertionHolds, OP_ASSERT, OP_CLASS, OP_JMP, OP_MATCH, OP_SAVE, OP_SPLIT, type PikeProgram } from './pike.ts';
+
+/** Above this many visited bits the caller uses the Pike VM instead. */
+export const MAX_BITSTATE_BITS = 256 * 1024 * 1024;
+
+export interface BitState {
+  /** Captures of the highest-priority match starting exactly at `start`, or null. */
+  run(input: string, start: number): Int32Array | null;
+  /** Whether an input of this length fits the visited bitmap. */
+  fits(length: number): boolean;
+}
+
+// The visited bitmap is shared and kept all-zero between runs: a run records the
+// words it sets and clears just those, so its cost follows the work done, not
+// the bitmap's size (clearing megabytes per match cost more than the search).
+let shared = new Uint32Array(0);
+let touched = new Int32Array(1024);
+// Job stack, shared by every pattern (matching is synchronous): (pc, pos) to try
+// later, or (-slot - 1, old value) to restore a capture.
+let jobPc = new Int32Array(1024);
+let jobPos = new Int32Array(1024);
+
+function growJobs(): void {
+  const pc = new Int32Array(jobPc.length * 2);
+  pc.set(jobPc);
+  jobPc = pc;
+  const pos = new Int32Array(jobPos.length * 2);
+  pos.set(jobPos);
+  jobPos = pos;
+}
+
+export function bitState(prog: PikeProgram): BitState {
+  const { op, a, b, asciiBits, wide, slots } = prog;
+  // Branch points get a row each in the visited bitmap.
+  const row = new Int32Array(op.length).fill(-1);
+  let rows = 0;
+  for (let pc = 0; pc < op.length; pc++) if (op[pc] === OP_SPLIT) row[pc] = rows++;
+
+  const inWide = (ranges: Int32Array, cp: number): boolean => {
+    let lo = 0, hi = (ranges.length >> 1) - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      if (cp < ranges[mid * 2]!) hi = mid - 1;
+      else if (cp > ranges[mid * 2 + 1]!) lo = mid + 1;
+      else return true;
+    }
+    return false;
+  };
+
+  return {
+    fits: (length) => rows * (length + 1) <= MAX_BITSTATE_BITS,
+    run(input: string, start: number): Int32Array | null {
+      const len = input.length;
+      const width = len + 1;
+      const words = Math.ceil((rows * width) / 32);
+      if (shared.length < words) shared = new Uint32Array(Math.max(words, shared.length * 2));
+      const visited = shared;
+      let nTouched = 0;
+      const clear = () => {
+        for (let i = 0; i < nTouched; i++) visited[touched[i]!] = 0;
+      };
+      const caps = new Int32Array(slots).fill(-1);
+      let sp = 0;
+      jobPc[sp] = 0;
+      jobPos[sp++] = start;
+      while (sp > 0) {
+        sp--;
+        let pc = jobPc[sp]!;
+        let pos = jobPos[sp]!;
+        if (pc < 0) {
+          caps[-pc - 1] = pos;
+          continue;
+        }
+        for (;;) {
+          const o = op[pc];
+          if (o === OP_CLASS) {
+            if (pos >= len) break;
+            let c = input.charCodeAt(pos);
+            let step = 1;
+            if (c >= 0xd800 && c <= 0xdbff && pos + 1 < len) {
+              const d = input.charCodeAt(pos + 1);
+              if (d >= 0xdc00 && d <= 0xdfff) {
+                c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+                step = 2;
+              }
+            }
+            const cls = a[pc]!;
+            const ok = c < 128 ? (asciiBits[cls * 4 + (c >> 5)]! & (1 << (c & 31))) !== 0 : inWide(wide[cls]!, c);
+            if (!ok) break;
+            pc++;
+            pos += step;
+          } else if (o === OP_SPLIT) {
+            const bit = row[pc]! * width + pos;
+            const mask = 1 << (bit & 31);
+            const w = bit >>> 5;
+            const word = visited[w]!;
+            if ((word & mask) !== 0) break;
+            if (word === 0) {
+              if (nTouched === touched.length) {
+                const grown = new Int32Array(touched.length * 2);
+                grown.set(touched);
+                touched = grown;
+              }
+              touched[nTouched++] = w;
+            }
+            visited[w] = word | mask;
+            if (sp === jobPc.length) growJobs();
+            jobPc[sp] = b[pc]!;
+            jobPos[sp++] = pos;
+            pc = a[pc]!;
+          } else if (o === OP_JMP) {
+            pc = a[pc]!;
+          } else if (o === OP_SAVE) {
+            const slot = a[pc]!;
+            if (sp === jobPc.length) growJobs();
+            jobPc[sp] = -slot - 1;
+            jobPos[sp++] = caps[slot]!;
+            caps[slot] = pos;
+            pc++;
+          } else if (o === OP_ASSERT) {
+            if (!assertionHolds(a[pc]!, input, pos)) break;
+            pc++;
+          } else if (o === OP_MATCH) {
+            clear();
+            return caps;
+          } else {
+            break;
+          }
+        }
+      }
+      clear();
+      return null;
+    },
+  };
+}
