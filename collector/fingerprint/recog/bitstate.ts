@@ -63,9 +63,6 @@ export function bitState(prog: PikeProgram): BitState {
       if (shared.length < words) shared = new Uint32Array(Math.max(words, shared.length * 2));
       const visited = shared;
       let nTouched = 0;
-      const clear = () => {
-        for (let i = 0; i < nTouched; i++) visited[touched[i]!] = 0;
-      };
       const caps = new Int32Array(slots).fill(-1);
       let sp = 0;
       jobPc[sp] = 0;
@@ -128,15 +125,19 @@ export function bitState(prog: PikeProgram): BitState {
             if (!assertionHolds(a[pc]!, input, pos)) break;
             pc++;
           } else if (o === OP_MATCH) {
-            clear();
+            clearTouched(visited, nTouched);
             return caps;
           } else {
             break;
           }
         }
       }
-      clear();
+      clearTouched(visited, nTouched);
       return null;
     },
   };
+}
+
+function clearTouched(visited: Uint32Array, n: number): void {
+  for (let i = 0; i < n; i++) visited[touched[i]!] = 0;
 }

@@ -100,3 +100,33 @@ export function bestRequirement(reqs: string[][]): string[] | undefined {
   }
   return best;
 }
+
+/**
+ * For a ^/\A-anchored pattern with one top-level branch: the literal text every
+ * match starts with, lower-cased (compared case-insensitively, so it is a
+ * necessary condition whatever the pattern's flags).
+ */
+export function leadingLiteral(alts: AlternativeNode[], ctx: Ctx): string | undefined {
+  if (alts.length !== 1) return undefined;
+  const body = alts[0]!.body;
+  let i = 0;
+  while (i < body.length && body[i]!.type === 'Directive') i++;
+  const anchor = body[i];
+  if (!anchor || anchor.type !== 'Assertion' || !['line_start', 'string_start', 'search_start'].includes(anchor.kind)) return undefined;
+  let text = '';
+  const take = (nodes: Node[]): boolean => {
+    for (const n of nodes) {
+      if (n.type === 'Directive') return false;
+      if ((n.type === 'Group' || n.type === 'CapturingGroup') && n.body.length === 1) {
+        if (!take(n.body[0]!.body)) return false;
+        continue;
+      }
+      const c = foldChar(n, ctx);
+      if (c === undefined) return false;
+      text += c;
+    }
+    return true;
+  };
+  take(body.slice(i + 1));
+  return text.length >= 2 ? text : undefined;
+}

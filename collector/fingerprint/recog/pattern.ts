@@ -47,6 +47,7 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
   const maxV8Length = maxLengthFor(t, t.degree);
   const maxV8LengthMulti = maxLengthFor(t, t.degreeMulti);
   const startOk = startFilter(t.startSet);
+  const prefix = t.prefix;
 
   const runV8 = (input: string, multiLine = input.includes('\n')) => {
     const m = (multiLine ? multi : single).exec(input);
@@ -102,12 +103,30 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
     maxV8LengthMulti,
     linearAvailable: t.linearSupported,
     exec: (input, multiLine = input.includes('\n')) => {
-      if (!multiLine && startOk && !startOk(input.charCodeAt(0))) return null;
+      if (!multiLine) {
+        if (prefix !== undefined && !startsWithFolded(input, prefix)) return null;
+        if (startOk && !startOk(input.charCodeAt(0))) return null;
+      }
       return input.length <= (multiLine ? maxV8LengthMulti : maxV8Length) ? runV8(input, multiLine) : runLinear(input);
     },
     execWith: (engine, input) =>
       engine === 'v8' ? runV8(input) : engine === 'linear' ? runLinear(input) : engine === 'pike' ? runLinear(input, true) : runRe2(input),
   };
+}
+
+/**
+ * Whether input starts with the lower-case ASCII prefix, ignoring ASCII case. A
+ * non-ASCII character (which /iu could fold onto ASCII, like U+212A) passes.
+ */
+function startsWithFolded(input: string, prefix: string): boolean {
+  if (input.length < prefix.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    let c = input.charCodeAt(i);
+    if (c >= 0x41 && c <= 0x5a) c += 32;
+    else if (c >= 128) return true;
+    if (c !== prefix.charCodeAt(i)) return false;
+  }
+  return true;
 }
 
 /** A first-character test for anchored patterns; undefined when every character could start a match. */

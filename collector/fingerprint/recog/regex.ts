@@ -8,7 +8,7 @@ import type { AlternativeNode, CharacterSetNode, Node, QuantifierNode, RegexNode
 import { anchoredStartSet, backtrackDegrees, matchStartSet, startAnchoring } from './backtrack.ts';
 import { compilePike, compileReverse, type PikeProgram } from './pike.ts';
 import { applyFlags, caseClose, classRanges, complement, MAX_CP, normalize, setRanges, Unsupported, type Ctx, type Ranges } from './charsets.ts';
-import { requirementsOf } from './literals.ts';
+import { leadingLiteral, requirementsOf } from './literals.ts';
 
 export class RegexTranslationError extends Error {}
 
@@ -63,6 +63,8 @@ export interface TranslatedPattern {
   degreeMulti: number;
   /** For ^/\A-anchored patterns: what the first character of a matching single-line input can be. */
   startSet: Ranges | undefined;
+  /** For ^/\A-anchored patterns: the lower-cased literal a matching single-line input starts with. */
+  prefix: string | undefined;
 }
 
 type Dialect = 'v8single' | 'v8multi' | 're2';
@@ -363,6 +365,7 @@ export function translatePattern(pattern: string, flags: string): TranslatedPatt
     degree: degrees.single,
     degreeMulti: degrees.multi,
     startSet: anchoredStartSet(ast, base),
+    prefix: leadingLiteral(ast.body, base),
   };
 }
 
