@@ -5,7 +5,7 @@
 // is explored at most once: time and memory stay linear in the input, while
 // a greedy path that succeeds costs one pass, where the Pike VM would carry
 // every lower-priority thread to the end of the input (RE2's "bit state").
-import { assertionHolds, OP_ASSERT, OP_CLASS, OP_JMP, OP_MATCH, OP_SAVE, OP_SPLIT, type PikeProgram } from './pike.ts';
+import { assertionHolds, inWide, OP_ASSERT, OP_CLASS, OP_JMP, OP_MATCH, OP_SAVE, OP_SPLIT, type PikeProgram } from './pike.ts';
 
 /** Above this many visited bits the caller uses the Pike VM instead. */
 export const MAX_BITSTATE_BITS = 256 * 1024 * 1024;
@@ -42,17 +42,6 @@ export function bitState(prog: PikeProgram): BitState {
   const row = new Int32Array(op.length).fill(-1);
   let rows = 0;
   for (let pc = 0; pc < op.length; pc++) if (op[pc] === OP_SPLIT) row[pc] = rows++;
-
-  const inWide = (ranges: Int32Array, cp: number): boolean => {
-    let lo = 0, hi = (ranges.length >> 1) - 1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1;
-      if (cp < ranges[mid * 2]!) hi = mid - 1;
-      else if (cp > ranges[mid * 2 + 1]!) lo = mid + 1;
-      else return true;
-    }
-    return false;
-  };
 
   return {
     fits: (length) => rows * (length + 1) <= MAX_BITSTATE_BITS,

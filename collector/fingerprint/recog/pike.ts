@@ -307,7 +307,8 @@ function finish(bld: Builder, groups: number, firstSet: Ranges | undefined, anch
   };
 }
 
-function inWide(ranges: Int32Array, cp: number): boolean {
+/** Whether cp lies in the sorted flattened [lo, hi, ...] ranges. */
+export function inWide(ranges: Int32Array, cp: number): boolean {
   let lo = 0, hi = (ranges.length >> 1) - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
