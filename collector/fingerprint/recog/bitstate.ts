@@ -36,95 +36,106 @@ function growJobs(): void {
   jobPos = pos;
 }
 
-export function bitState(prog: PikeProgram): BitState {
-  const { op, a, b, asciiBits, wide, slots } = prog;
-  // Branch points get a row each in the visited bitmap.
-  const row = new Int32Array(op.length).fill(-1);
-  let rows = 0;
-  for (let pc = 0; pc < op.length; pc++) if (op[pc] === OP_SPLIT) row[pc] = rows++;
+interface BitStateProgram {
+  prog: PikeProgram;
+  /** Row in the visited bitmap per pc; -1 for pcs that are not branch points. */
+  row: Int32Array;
+  rows: number;
+}
 
+export function bitState(prog: PikeProgram): BitState {
+  // Branch points get a row each in the visited bitmap.
+  const row = new Int32Array(prog.op.length).fill(-1);
+  let rows = 0;
+  for (let pc = 0; pc < prog.op.length; pc++) if (prog.op[pc] === OP_SPLIT) row[pc] = rows++;
+  const bp: BitStateProgram = { prog, row, rows };
   return {
     fits: (length) => rows * (length + 1) <= MAX_BITSTATE_BITS,
-    run(input: string, start: number): Int32Array | null {
-      const len = input.length;
-      const width = len + 1;
-      const words = Math.ceil((rows * width) / 32);
-      if (shared.length < words) shared = new Uint32Array(Math.max(words, shared.length * 2));
-      const visited = shared;
-      let nTouched = 0;
-      const caps = new Int32Array(slots).fill(-1);
-      let sp = 0;
-      jobPc[sp] = 0;
-      jobPos[sp++] = start;
-      while (sp > 0) {
-        sp--;
-        let pc = jobPc[sp]!;
-        let pos = jobPos[sp]!;
-        if (pc < 0) {
-          caps[-pc - 1] = pos;
-          continue;
-        }
-        for (;;) {
-          const o = op[pc];
-          if (o === OP_CLASS) {
-            if (pos >= len) break;
-            let c = input.charCodeAt(pos);
-            let step = 1;
-            if (c >= 0xd800 && c <= 0xdbff && pos + 1 < len) {
-              const d = input.charCodeAt(pos + 1);
-              if (d >= 0xdc00 && d <= 0xdfff) {
-                c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-                step = 2;
-              }
-            }
-            const cls = a[pc]!;
-            const ok = c < 128 ? (asciiBits[cls * 4 + (c >> 5)]! & (1 << (c & 31))) !== 0 : inWide(wide[cls]!, c);
-            if (!ok) break;
-            pc++;
-            pos += step;
-          } else if (o === OP_SPLIT) {
-            const bit = row[pc]! * width + pos;
-            const mask = 1 << (bit & 31);
-            const w = bit >>> 5;
-            const word = visited[w]!;
-            if ((word & mask) !== 0) break;
-            if (word === 0) {
-              if (nTouched === touched.length) {
-                const grown = new Int32Array(touched.length * 2);
-                grown.set(touched);
-                touched = grown;
-              }
-              touched[nTouched++] = w;
-            }
-            visited[w] = word | mask;
-            if (sp === jobPc.length) growJobs();
-            jobPc[sp] = b[pc]!;
-            jobPos[sp++] = pos;
-            pc = a[pc]!;
-          } else if (o === OP_JMP) {
-            pc = a[pc]!;
-          } else if (o === OP_SAVE) {
-            const slot = a[pc]!;
-            if (sp === jobPc.length) growJobs();
-            jobPc[sp] = -slot - 1;
-            jobPos[sp++] = caps[slot]!;
-            caps[slot] = pos;
-            pc++;
-          } else if (o === OP_ASSERT) {
-            if (!assertionHolds(a[pc]!, input, pos)) break;
-            pc++;
-          } else if (o === OP_MATCH) {
-            clearTouched(visited, nTouched);
-            return caps;
-          } else {
-            break;
+    run: (input, start) => runBitState(bp, input, start),
+  };
+}
+
+/** Module-level, so V8 optimises it once for every pattern rather than per closure. */
+function runBitState(bp: BitStateProgram, input: string, start: number): Int32Array | null {
+  const { prog, row, rows } = bp;
+  const { op, a, b, asciiBits, wide, slots } = prog;
+  const len = input.length;
+  const width = len + 1;
+  const words = Math.ceil((rows * width) / 32);
+  if (shared.length < words) shared = new Uint32Array(Math.max(words, shared.length * 2));
+  const visited = shared;
+  let nTouched = 0;
+  const caps = new Int32Array(slots).fill(-1);
+  let sp = 0;
+  jobPc[sp] = 0;
+  jobPos[sp++] = start;
+  while (sp > 0) {
+    sp--;
+    let pc = jobPc[sp]!;
+    let pos = jobPos[sp]!;
+    if (pc < 0) {
+      caps[-pc - 1] = pos;
+      continue;
+    }
+    for (;;) {
+      const o = op[pc];
+      if (o === OP_CLASS) {
+        if (pos >= len) break;
+        let c = input.charCodeAt(pos);
+        let step = 1;
+        if (c >= 0xd800 && c <= 0xdbff && pos + 1 < len) {
+          const d = input.charCodeAt(pos + 1);
+          if (d >= 0xdc00 && d <= 0xdfff) {
+            c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+            step = 2;
           }
         }
+        const cls = a[pc]!;
+        const ok = c < 128 ? (asciiBits[cls * 4 + (c >> 5)]! & (1 << (c & 31))) !== 0 : inWide(wide[cls]!, c);
+        if (!ok) break;
+        pc++;
+        pos += step;
+      } else if (o === OP_SPLIT) {
+        const bit = row[pc]! * width + pos;
+        const mask = 1 << (bit & 31);
+        const w = bit >>> 5;
+        const word = visited[w]!;
+        if ((word & mask) !== 0) break;
+        if (word === 0) {
+          if (nTouched === touched.length) {
+            const grown = new Int32Array(touched.length * 2);
+            grown.set(touched);
+            touched = grown;
+          }
+          touched[nTouched++] = w;
+        }
+        visited[w] = word | mask;
+        if (sp === jobPc.length) growJobs();
+        jobPc[sp] = b[pc]!;
+        jobPos[sp++] = pos;
+        pc = a[pc]!;
+      } else if (o === OP_JMP) {
+        pc = a[pc]!;
+      } else if (o === OP_SAVE) {
+        const slot = a[pc]!;
+        if (sp === jobPc.length) growJobs();
+        jobPc[sp] = -slot - 1;
+        jobPos[sp++] = caps[slot]!;
+        caps[slot] = pos;
+        pc++;
+      } else if (o === OP_ASSERT) {
+        if (!assertionHolds(a[pc]!, input, pos)) break;
+        pc++;
+      } else if (o === OP_MATCH) {
+        clearTouched(visited, nTouched);
+        return caps;
+      } else {
+        break;
       }
-      clearTouched(visited, nTouched);
-      return null;
-    },
-  };
+    }
+  }
+  clearTouched(visited, nTouched);
+  return null;
 }
 
 function clearTouched(visited: Uint32Array, n: number): void {

@@ -37,10 +37,25 @@ export interface ReverseDfa {
 
 const isWordCp = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || (c >= 0x61 && c <= 0x7a);
 
-export function reverseDfa(prog: PikeProgram): ReverseDfa {
-  const { op, a, b } = prog;
-  const n = op.length;
+/** One pattern's DFA: its column map and its cache of states. Plain data; the code is module-level. */
+interface Dfa {
+  prog: PikeProgram;
+  starts: Int32Array;
+  cols: number;
+  width: number;
+  asciiCol: Uint16Array;
+  colInfo: Uint8Array;
+  member: Uint8Array;
+  kernels: Int32Array[];
+  infos: number[];
+  ids: Map<string, number>;
+  trans: Int32Array;
+  seen: Int32Array;
+  stamp: number;
+  stack: number[];
+}
 
+export function reverseDfa(prog: PikeProgram): ReverseDfa {
   // Partition code points into columns that every class, "\n" and \w treat alike.
   const cuts = new Set<number>([0, 0x0a, 0x0b, 0x30, 0x3a, 0x41, 0x5b, 0x5f, 0x60, 0x61, 0x7b, 0x80]);
   for (const ranges of prog.classes) for (const [lo, hi] of ranges) {
@@ -49,145 +64,154 @@ export function reverseDfa(prog: PikeProgram): ReverseDfa {
   }
   const starts = Int32Array.from([...cuts].sort((x, y) => x - y));
   const cols = starts.length; // plus one END column at index `cols`
-  const asciiCol = new Uint16Array(128);
-  const colOf = (cp: number): number => {
-    let lo = 0, hi = cols - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= cp) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+  const d: Dfa = {
+    prog,
+    starts,
+    cols,
+    width: cols + 1,
+    asciiCol: new Uint16Array(128),
+    colInfo: new Uint8Array(cols + 1),
+    member: new Uint8Array(prog.classes.length * cols),
+    kernels: [],
+    infos: [],
+    ids: new Map(),
+    trans: new Int32Array(0),
+    seen: new Int32Array(prog.op.length).fill(-1),
+    stamp: 0,
+    stack: [],
   };
-  for (let c = 0; c < 128; c++) asciiCol[c] = colOf(c);
-  const colInfo = new Uint8Array(cols + 1);
-  const member = new Uint8Array(prog.classes.length * cols);
+  for (let c = 0; c < 128; c++) d.asciiCol[c] = colOf(d, c);
   for (let col = 0; col < cols; col++) {
     const rep = starts[col]!;
-    colInfo[col] = INFO_CHAR | (rep === 0x0a ? INFO_NEWLINE : 0) | (isWordCp(rep) ? INFO_WORD : 0);
+    d.colInfo[col] = INFO_CHAR | (rep === 0x0a ? INFO_NEWLINE : 0) | (isWordCp(rep) ? INFO_WORD : 0);
     prog.classes.forEach((ranges, id) => {
-      if (ranges.some(([lo, hi]) => rep >= lo && rep <= hi)) member[id * cols + col] = 1;
+      if (ranges.some(([lo, hi]) => rep >= lo && rep <= hi)) d.member[id * cols + col] = 1;
     });
   }
-  const width = cols + 1;
+  resetCache(d);
+  return { leftmostStart: (input) => leftmostStart(d, input) };
+}
 
-  // State storage.
-  let kernels: Int32Array[] = [];
-  let infos: number[] = [];
-  let ids = new Map<string, number>();
-  let trans = new Int32Array(0);
-  const reset = () => {
-    kernels = [];
-    infos = [];
-    ids = new Map();
-    trans = new Int32Array(64 * width).fill(-1);
-  };
-  reset();
-  const stateOf = (kernel: Int32Array, info: number): number => {
-    const key = `${info}:${kernel.join(',')}`;
-    let id = ids.get(key);
-    if (id === undefined) {
-      id = kernels.length;
-      kernels.push(kernel);
-      infos.push(info);
-      ids.set(key, id);
-      if ((id + 1) * width > trans.length) {
-        const grown = new Int32Array(trans.length * 2).fill(-1);
-        grown.set(trans);
-        trans = grown;
-      }
+function colOf(d: Dfa, cp: number): number {
+  const { starts } = d;
+  let lo = 0, hi = d.cols - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid]! <= cp) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function resetCache(d: Dfa): void {
+  d.kernels = [];
+  d.infos = [];
+  d.ids = new Map();
+  d.trans = new Int32Array(64 * d.width).fill(-1);
+}
+
+function stateOf(d: Dfa, kernel: Int32Array, info: number): number {
+  const key = `${info}:${kernel.join(',')}`;
+  let id = d.ids.get(key);
+  if (id === undefined) {
+    id = d.kernels.length;
+    d.kernels.push(kernel);
+    d.infos.push(info);
+    d.ids.set(key, id);
+    if ((id + 1) * d.width > d.trans.length) {
+      const grown = new Int32Array(d.trans.length * 2).fill(-1);
+      grown.set(d.trans);
+      d.trans = grown;
     }
-    return id;
-  };
+  }
+  return id;
+}
 
-  const seen = new Int32Array(n).fill(-1);
-  let stamp = 0;
-  const stack: number[] = [];
-  const holds = (kind: number, before: number, after: number): boolean => {
-    switch (kind) {
-      case A_LINE_START: return before === 0 || ((before & INFO_NEWLINE) !== 0 && after !== 0);
-      case A_LINE_END: return after === 0 || (after & INFO_NEWLINE) !== 0;
-      case A_STRING_START: return before === 0;
-      case A_STRING_END: return after === 0;
-      case A_STRING_END_NEWLINE: return after === 0 || ((after & INFO_NEWLINE) !== 0 && (after & INFO_LAST) !== 0);
-      case A_WORD_BOUNDARY: return ((before & INFO_WORD) !== 0) !== ((after & INFO_WORD) !== 0);
-      case A_NOT_WORD_BOUNDARY: return ((before & INFO_WORD) !== 0) === ((after & INFO_WORD) !== 0);
-      default: return false;
+function holds(kind: number, before: number, after: number): boolean {
+  switch (kind) {
+    case A_LINE_START: return before === 0 || ((before & INFO_NEWLINE) !== 0 && after !== 0);
+    case A_LINE_END: return after === 0 || (after & INFO_NEWLINE) !== 0;
+    case A_STRING_START: return before === 0;
+    case A_STRING_END: return after === 0;
+    case A_STRING_END_NEWLINE: return after === 0 || ((after & INFO_NEWLINE) !== 0 && (after & INFO_LAST) !== 0);
+    case A_WORD_BOUNDARY: return ((before & INFO_WORD) !== 0) !== ((after & INFO_WORD) !== 0);
+    case A_NOT_WORD_BOUNDARY: return ((before & INFO_WORD) !== 0) === ((after & INFO_WORD) !== 0);
+    default: return false;
+  }
+}
+
+/** Fills in the transition of `state` on `col`: next state * 2 + (1 if a match starts here); -2 when the cache is full. */
+function compute(d: Dfa, state: number, col: number, isStart: boolean): number {
+  const { op, a, b } = d.prog;
+  const { cols, seen, stack, member } = d;
+  const stamp = ++d.stamp;
+  const after = d.infos[state]!;
+  const before = col === cols ? 0 : d.colInfo[col]!;
+  let matchHere = 0;
+  const next: number[] = [];
+  stack.length = 0;
+  const kernel = d.kernels[state]!;
+  // The DFA only asks whether a match exists: the order of the work does not matter.
+  for (let i = kernel.length - 1; i >= 0; i--) stack.push(kernel[i]!);
+  stack.push(0);
+  while (stack.length > 0) {
+    const pc = stack.pop()!;
+    if (seen[pc] === stamp) continue;
+    seen[pc] = stamp;
+    switch (op[pc]) {
+      case OP_JMP: stack.push(a[pc]!); break;
+      case OP_SPLIT: stack.push(b[pc]!, a[pc]!); break;
+      case OP_ASSERT: if (holds(a[pc]!, before, after)) stack.push(pc + 1); break;
+      case OP_MATCH: matchHere = 1; break;
+      case OP_CLASS: if (col !== cols && member[a[pc]! * cols + col] === 1) next.push(pc + 1); break;
+      default: stack.push(pc + 1); // SAVE does not occur in the reversed program
     }
-  };
+  }
+  if (col === cols) return matchHere;
+  if (d.kernels.length >= MAX_STATES) return -2;
+  next.sort((x, y) => x - y);
+  const info = d.colInfo[col]! | (isStart ? INFO_LAST : 0);
+  return stateOf(d, Int32Array.from(new Set(next)), info) * 2 + matchHere;
+}
 
-  /** Fills in the transition of `state` on `col`: next state * 2 + (1 if a match starts here). */
-  const compute = (state: number, col: number, isStart: boolean): number => {
-    stamp++;
-    const after = infos[state]!;
-    const before = col === cols ? 0 : colInfo[col]!;
-    let matchHere = 0;
-    const next: number[] = [];
-    stack.length = 0;
-    const kernel = kernels[state]!;
-    // Higher-numbered work first is irrelevant here: the DFA only asks whether a match exists.
-    for (let i = kernel.length - 1; i >= 0; i--) stack.push(kernel[i]!);
-    stack.push(0);
-    while (stack.length > 0) {
-      const pc = stack.pop()!;
-      if (seen[pc] === stamp) continue;
-      seen[pc] = stamp;
-      switch (op[pc]) {
-        case OP_JMP: stack.push(a[pc]!); break;
-        case OP_SPLIT: stack.push(b[pc]!, a[pc]!); break;
-        case OP_ASSERT: if (holds(a[pc]!, before, after)) stack.push(pc + 1); break;
-        case OP_MATCH: matchHere = 1; break;
-        case OP_CLASS: if (col !== cols && member[a[pc]! * cols + col] === 1) next.push(pc + 1); break;
-        default: stack.push(pc + 1); // SAVE does not occur in the reversed program
-      }
+function leftmostStart(d: Dfa, input: string): number {
+  const { cols, width, asciiCol } = d;
+  let leftmost = -1;
+  let state = stateOf(d, new Int32Array(0), 0);
+  let isStart = true;
+  let p = input.length;
+  for (;;) {
+    let col: number;
+    let step = 1;
+    if (p === 0) col = cols;
+    else {
+      const c = input.charCodeAt(p - 1);
+      if (c < 128) col = asciiCol[c]!;
+      else if (c >= 0xdc00 && c <= 0xdfff && p >= 2) {
+        const h = input.charCodeAt(p - 2);
+        if (h >= 0xd800 && h <= 0xdbff) {
+          col = colOf(d, 0x10000 + ((h - 0xd800) << 10) + (c - 0xdc00));
+          step = 2;
+        } else col = colOf(d, c);
+      } else col = colOf(d, c);
     }
-    if (col === cols) return matchHere;
-    next.sort((x, y) => x - y);
-    const info = colInfo[col]! | (isStart ? INFO_LAST : 0);
-    if (kernels.length >= MAX_STATES) return -2; // caller resets the cache
-    return stateOf(Int32Array.from(new Set(next)), info) * 2 + matchHere;
-  };
-
-  return {
-    leftmostStart(input: string): number {
-      let leftmost = -1;
-      let state = stateOf(new Int32Array(0), 0);
-      let isStart = true;
-      let p = input.length;
-      for (;;) {
-        let col: number;
-        let step = 1;
-        if (p === 0) col = cols;
-        else {
-          const c = input.charCodeAt(p - 1);
-          if (c < 128) col = asciiCol[c]!;
-          else if (c >= 0xdc00 && c <= 0xdfff && p >= 2) {
-            const h = input.charCodeAt(p - 2);
-            if (h >= 0xd800 && h <= 0xdbff) {
-              col = colOf(0x10000 + ((h - 0xd800) << 10) + (c - 0xdc00));
-              step = 2;
-            } else col = colOf(c);
-          } else col = colOf(c);
-        }
-        let v = trans[state * width + col]!;
-        if (v < 0) {
-          v = compute(state, col, isStart);
-          if (v === -2) {
-            // Too many states: start the cache over from this state alone.
-            const kernel = kernels[state]!, info = infos[state]!;
-            reset();
-            state = stateOf(kernel, info);
-            v = compute(state, col, isStart);
-          }
-          trans[state * width + col] = v;
-        }
-        if ((v & 1) === 1) leftmost = p;
-        if (p === 0) break;
-        state = v >> 1;
-        isStart = false;
-        p -= step;
+    let v = d.trans[state * width + col]!;
+    if (v < 0) {
+      v = compute(d, state, col, isStart);
+      if (v === -2) {
+        // Too many states: start the cache over from this state alone.
+        const kernel = d.kernels[state]!, info = d.infos[state]!;
+        resetCache(d);
+        state = stateOf(d, kernel, info);
+        v = compute(d, state, col, isStart);
       }
-      return leftmost;
-    },
-  };
+      d.trans[state * width + col] = v;
+    }
+    if ((v & 1) === 1) leftmost = p;
+    if (p === 0) break;
+    state = v >> 1;
+    isStart = false;
+    p -= step;
+  }
+  return leftmost;
 }

@@ -4,6 +4,7 @@ import { isUtf8 } from 'node:buffer';
 import type { Logger } from '../../../shared/logging.ts';
 import { loadRecogDirs, type LoadProblem, type RecogDb } from './load.ts';
 import { matchFirstInDb, prepareDb, type DbMatch, type RecogResult } from './match.ts';
+import { warmLinearEngine } from './pattern.ts';
 
 export interface RecogEngineOptions {
   builtinDirs: string[];
@@ -81,6 +82,7 @@ export function loadRecogSet(options: RecogEngineOptions): RecogSet {
 
 export function createRecogEngine(options: RecogEngineOptions): RecogEngine {
   let set = loadRecogSet(options);
+  warmLinearEngine();
   const log = options.logger;
   const onError = (db: RecogDb) => (fp: { line: number }, err: unknown) =>
     log?.debug({ file: db.file, line: fp.line, err }, 'fingerprint skipped on this input');
