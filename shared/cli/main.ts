@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isSextantError } from '../errors.ts';
 import { registerFingerprintCommands } from './fingerprints.ts';
 import { registerOsCommands } from './os.ts';
+import { registerOsScanCommand } from './os-scan.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sextant')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   });
   registerFingerprintCommands(program);
   registerOsCommands(program);
+  registerOsScanCommand(program);
   return program;
 }
 
