@@ -1,0 +1,74 @@
+// Groups a batch's fingerprinted records into one observation per address:
+// host-level claims (os, hw, type, MACs, names) and one service per
+// (transport, port). Pure.
+import type { Evidence } from '../../shared/types.ts';
+import type { EvidenceFingerprint } from './fingerprint.ts';
+import type { Observation, ServiceObservation, ServiceTransport } from './types.ts';
+
+function earlier(a: string, b: string): string {
+  return a <= b ? a : b;
+}
+
+function later(a: string, b: string): string {
+  return a >= b ? a : b;
+}
+
+/**
+ * Records must already be validated (canonical IPs, UTC ISO times, so times
+ * compare as strings). Observations come out in order of each address's first record.
+ */
+export function buildObservations(records: Evidence[], fingerprints: EvidenceFingerprint[]): Observation[] {
+  const byIp = new Map<string, Observation>();
+  const services = new Map<Observation, Map<string, ServiceObservation>>();
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i]!;
+    const fp = fingerprints[i]!;
+    const at = record.observedAt;
+    let obs = byIp.get(record.target.ip);
+    if (!obs) {
+      obs = {
+        site: record.site,
+        ip: record.target.ip,
+        agentId: record.agentId,
+        macs: [],
+        names: [],
+        candidates: [],
+        services: [],
+        firstSeen: at,
+        lastSeen: at,
+        evidenceIds: [],
+      };
+      byIp.set(record.target.ip, obs);
+      services.set(obs, new Map());
+    }
+    obs.firstSeen = earlier(obs.firstSeen, at);
+    obs.lastSeen = later(obs.lastSeen, at);
+    obs.evidenceIds.push(record.id);
+    for (const mac of fp.macs) if (!obs.macs.some((m) => m.mac === mac.mac)) obs.macs.push(mac);
+    for (const name of fp.names) if (!obs.names.includes(name)) obs.names.push(name);
+    const transport = record.target.transport;
+    const port = record.target.port;
+    const serviceLevel = port !== undefined && (transport === 'tcp' || transport === 'udp');
+    let service: ServiceObservation | undefined;
+    if (serviceLevel) {
+      const key = `${transport}/${port}`;
+      const byKey = services.get(obs)!;
+      service = byKey.get(key);
+      if (!service) {
+        service = { transport: transport as ServiceTransport, port, probes: [], candidates: [], components: [], firstSeen: at, lastSeen: at };
+        byKey.set(key, service);
+        obs.services.push(service);
+      }
+      service.firstSeen = earlier(service.firstSeen, at);
+      service.lastSeen = later(service.lastSeen, at);
+      if (!service.probes.includes(record.probe)) service.probes.push(record.probe);
+      for (const c of fp.components) if (!service.components.some((x) => x.product === c.product)) service.components.push(c);
+    }
+    for (const c of fp.candidates) {
+      if (c.category !== 'service') obs.candidates.push(c);
+      // A service claim without a port (rare: a banner seen in ICMP data) has nowhere to go.
+      else service?.candidates.push(c);
+    }
+  }
+  return [...byIp.values()];
+}

@@ -1,0 +1,258 @@
+// The collector's pipeline, stage by stage: validate -> drop known evidence ->
+// fingerprint -> observe -> merge -> store (one transaction, outbox included)
+// -> publish. Stages are pure functions; the store and the publisher sit
+// behind small interfaces. Batches run one at a time, so merges never race.
+import { componentLogger, type Logger } from '../shared/logging.ts';
+import type { Evidence } from '../shared/types.ts';
+import {
+  applySiteUpdate,
+  assetView,
+  buildObservations,
+  fingerprintEvidence,
+  indexSite,
+  memoizedRecog,
+  planSiteUpdate,
+  type AssetEvent,
+  type AssetView,
+  type EvidenceFingerprint,
+  type Matchers,
+  type SiteState,
+} from './assets/index.ts';
+import type { RecogEngine } from './fingerprint/index.ts';
+import type { OsDb } from './fingerprint/os/index.ts';
+import { DEFAULT_LIMITS, validateBatch, type IngestLimits } from './ingest/index.ts';
+import type { OuiTable } from './oui/index.ts';
+import { assetSubject, DEFAULT_SUBJECT_PREFIX, type Publisher } from './publish/index.ts';
+import type { OutboxMessage, Store } from './store/index.ts';
+
+export { openSqliteStore } from './store/index.ts';
+export { connectPublisher, createMemoryPublisher, createNoopPublisher } from './publish/index.ts';
+export { isPermanentRejection } from './ingest/index.ts';
+export type { AssetView, AssetEvent } from './assets/index.ts';
+export type { Store } from './store/index.ts';
+export type { Publisher } from './publish/index.ts';
+
+export interface IngestBatch {
+  batchId: string;
+  agentId: string;
+  site: string;
+  records: Evidence[];
+}
+
+export interface Pipeline {
+  /** Validates, stores (one transaction), fingerprints, merges and publishes. Resolves only after commit. */
+  ingest(batch: IngestBatch): Promise<{ stored: number; duplicates: number }>;
+  assets(site?: string): Promise<AssetView[]>;
+  /** Waits for running batches, tries once more to publish, then closes the store and the publisher. */
+  close(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  store: Store;
+  publisher: Publisher;
+  engine: RecogEngine;
+  osDb?: OsDb | undefined;
+  oui?: OuiTable | undefined;
+  logger?: Logger | undefined;
+  limits?: IngestLimits;
+  subjectPrefix?: string;
+  /** After a failed publish, how long ingest stops waiting for NATS (events stay in the outbox). */
+  publishRetryMs?: number;
+  /** Remembered Recog results by (key, value); 0 turns the memo off. */
+  recogMemoSize?: number;
+  now?: () => number;
+}
+
+const OUTBOX_PAGE = 1000;
+/** Bodies held in memory for publishing; beyond this they are rebuilt from the store. */
+const MAX_HELD_BODIES = 20_000;
+
+export function createPipeline(opts: PipelineOptions): Pipeline {
+  const child = (component: string) => (opts.logger ? opts.logger.child({ component }) : componentLogger(component));
+  const log = { pipeline: child('pipeline'), ingest: child('ingest'), fingerprint: child('fingerprint'), merge: child('merge'), store: child('store'), publish: child('publish') };
+  const now = opts.now ?? Date.now;
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const prefix = opts.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
+  const retryMs = opts.publishRetryMs ?? 5000;
+  const recog = opts.recogMemoSize === 0 ? (key: string, value: string) => opts.engine.matchEach(key, value) : memoizedRecog(opts.engine, opts.recogMemoSize);
+  const matchers: Matchers = { recog, osDb: opts.osDb, oui: opts.oui };
+  const { store, publisher } = opts;
+  const durableEvents = publisher.kind !== 'none';
+  const sites = new Map<string, Promise<SiteState>>();
+  let queue: Promise<unknown> = Promise.resolve();
+  let draining: Promise<void> = Promise.resolve();
+  let publishPausedUntil = 0;
+  let retryTimer: NodeJS.Timeout | undefined;
+  let closed = false;
+
+  const siteState = (site: string): Promise<SiteState> => {
+    let state = sites.get(site);
+    if (!state) {
+      state = store.loadSite(site).then((assets) => indexSite(site, assets));
+      // A failed load is retried by the next batch rather than cached.
+      state.catch(() => sites.delete(site));
+      sites.set(site, state);
+    }
+    return state;
+  };
+
+  // Event bodies of this process, by msgId, until published; the outbox only keeps the envelope.
+  const bodies = new Map<string, string>();
+
+  /**
+   * An event left by an earlier run, or dropped from memory while NATS was
+   * down for long: the asset as stored now, which may be a later revision than
+   * the one that raised the event (the msgId still names that revision).
+   */
+  const rebuildBody = async (m: OutboxMessage): Promise<string> => {
+    const envelope = JSON.parse(m.envelope) as Omit<AssetEvent, 'asset'>;
+    const asset = await store.getAsset(m.assetId);
+    return JSON.stringify({ event: envelope.event, site: envelope.site, asset: asset ? assetView(asset) : { id: m.assetId }, changes: envelope.changes });
+  };
+
+  // Acknowledged outbox entries are deleted by the next batch's transaction
+  // (one disk sync instead of two); a crash before then only resends them, and
+  // JetStream drops the repeats by Nats-Msg-Id.
+  let published: number[] = [];
+  let lastSent = 0;
+
+  /** One run at a time; each run empties the outbox or stops at the first failure. */
+  const drainOutbox = (): Promise<void> => {
+    draining = draining.then(async () => {
+      for (;;) {
+        const page = await store.pendingMessages(OUTBOX_PAGE, lastSent);
+        if (page.length === 0) return;
+        try {
+          const messages = await Promise.all(page.map(async (m) => ({ subject: m.subject, msgId: m.msgId, body: bodies.get(m.msgId) ?? (await rebuildBody(m)) })));
+          const outcome = await publisher.publish(messages);
+          for (const m of page) bodies.delete(m.msgId);
+          log.publish.debug({ ...outcome }, 'asset events published');
+        } catch (err) {
+          publishPausedUntil = now() + retryMs;
+          log.publish.warn({ err, pending: page.length }, 'publishing asset events failed; they stay in the outbox and are retried');
+          if (!closed && !retryTimer) {
+            retryTimer = setTimeout(() => {
+              retryTimer = undefined;
+              void drainOutbox();
+            }, retryMs);
+            retryTimer.unref();
+          }
+          return;
+        }
+        for (const m of page) published.push(m.seq!);
+        lastSent = page[page.length - 1]!.seq!;
+      }
+    }).catch((err: unknown) => log.publish.error({ err }, 'outbox could not be read'));
+    return draining;
+  };
+
+  const fingerprint = (record: Evidence): EvidenceFingerprint => {
+    try {
+      const fp = fingerprintEvidence(record, matchers);
+      if (fp.problems.length > 0) log.fingerprint.debug({ evidence: record.id, problems: fp.problems }, 'part of the evidence gave no fingerprint');
+      return fp;
+    } catch (err) {
+      // The record is still stored: a fixed engine can refingerprint it later.
+      log.fingerprint.error({ err, evidence: record.id }, 'fingerprinting failed for one record');
+      return { candidates: [], macs: [], names: [], components: [], problems: [] };
+    }
+  };
+
+  const runBatch = async (input: IngestBatch, received: number) => {
+    const started = performance.now();
+    const batch = validateBatch(input, limits, received);
+    const known = await store.knownEvidence(batch.records.map((r) => r.id));
+    const seen = new Set<string>();
+    const fresh = batch.records.filter((r) => {
+      if (known.has(r.id) || seen.has(r.id)) return false;
+      seen.add(r.id);
+      return true;
+    });
+    const fingerprints = fresh.map(fingerprint);
+    const observations = buildObservations(fresh, fingerprints);
+    const state = await siteState(batch.site);
+    const update = planSiteUpdate(state, observations);
+    log.merge.debug({ batch: batch.batchId, site: batch.site, observations: observations.length, assets: update.changed.size }, 'observations merged');
+    let created = 0;
+    let updated = 0;
+    const outbox: OutboxMessage[] = [];
+    for (const entry of update.changed.values()) {
+      if (entry.event === 'created') created++;
+      else if (entry.event === 'updated') updated++;
+      // With no publisher there is no one to tell: no event is even built.
+      if (!entry.event || !durableEvents) continue;
+      const event: AssetEvent = { event: entry.event, site: batch.site, asset: assetView(entry.after), changes: entry.changes };
+      const msgId = `${entry.after.id}:${entry.after.revision}`;
+      outbox.push({ subject: assetSubject(batch.site, entry.event, prefix), msgId, assetId: entry.after.id, envelope: JSON.stringify({ event: event.event, site: event.site, changes: event.changes }) });
+      if (bodies.size < MAX_HELD_BODIES) bodies.set(msgId, JSON.stringify(event));
+    }
+    const acknowledged = published;
+    published = [];
+    let result: Awaited<ReturnType<Store['commitBatch']>>;
+    const committing = performance.now();
+    try {
+      result = await store.commitBatch({
+        batchId: batch.batchId,
+        agentId: batch.agentId,
+        site: batch.site,
+        receivedAt: new Date(received).toISOString(),
+        evidence: fresh.map((record) => ({ record, assetId: update.evidenceAsset.get(record.id) })),
+        assets: [...update.changed.values()].map((e) => ({ asset: e.after, previous: e.before, seenOnly: e.seenOnly })),
+        outbox,
+        published: acknowledged,
+      });
+    } catch (err) {
+      published = acknowledged.concat(published);
+      for (const m of outbox) bodies.delete(m.msgId);
+      throw err;
+    }
+    log.store.debug({ batch: batch.batchId, ...result, assets: update.changed.size, events: outbox.length, ms: Math.round(performance.now() - committing) }, 'batch stored');
+    applySiteUpdate(state, update);
+    const duplicates = batch.records.length - fresh.length + result.duplicates;
+    log.pipeline.debug({
+      batch: batch.batchId, agent: batch.agentId, site: batch.site, records: batch.records.length, stored: result.stored, duplicates,
+      created, updated,
+      ms: Math.round(performance.now() - started),
+    }, 'batch committed');
+    return { stored: result.stored, duplicates, events: outbox.length };
+  };
+
+  // Events an earlier run committed but could not publish go out first.
+  if (durableEvents) void drainOutbox();
+
+  return {
+    async ingest(input) {
+      if (closed) throw new Error('pipeline is closed');
+      const received = now();
+      const run = queue.then(() => runBatch(input, received));
+      // The next batch waits for this one whatever its outcome.
+      queue = run.catch(() => undefined);
+      let outcome: Awaited<ReturnType<typeof runBatch>>;
+      try {
+        outcome = await run;
+      } catch (err) {
+        const level = (err as { code?: string }).code?.startsWith('EVIDENCE_') ? 'warn' : 'error';
+        log.ingest[level]({ err, batch: input?.batchId, agent: input?.agentId }, `batch rejected: ${(err as Error).message}`);
+        throw err;
+      }
+      // Waiting for JetStream's acknowledgements paces agents to what NATS takes; while NATS is failing, don't.
+      if (outcome.events > 0 && now() >= publishPausedUntil) await drainOutbox();
+      return { stored: outcome.stored, duplicates: outcome.duplicates };
+    },
+    async assets(site) {
+      await queue;
+      return (await store.listAssets(site)).map(assetView);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await queue;
+      if (retryTimer) clearTimeout(retryTimer);
+      if (durableEvents) await drainOutbox();
+      await draining;
+      await store.deleteMessages(published).catch((err: unknown) => log.store.warn({ err }, 'published events stay in the outbox; they are resent (and dropped as duplicates) at the next start'));
+      await publisher.close().catch((err: unknown) => log.publish.warn({ err }, 'closing the publisher failed'));
+      await store.close();
+    },
+  };
+}

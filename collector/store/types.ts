@@ -1,0 +1,66 @@
+// What the pipeline needs from a store: small enough that PostgreSQL can
+// implement it later. Methods are async for that reason, even where SQLite is not.
+import type { Asset } from '../assets/index.ts';
+import type { Evidence } from '../../shared/types.ts';
+
+/**
+ * An event waiting to be published, written in the same transaction as the
+ * change it announces. The asset itself is not repeated here: the publisher
+ * gets it from memory, or after a restart from the assets table.
+ */
+export interface OutboxMessage {
+  /** Set by the store. */
+  seq?: number;
+  subject: string;
+  /** Nats-Msg-Id: stable across retries, so a republish is a no-op for JetStream. */
+  msgId: string;
+  assetId: string;
+  /** JSON of {event, site, changes}. */
+  envelope: string;
+}
+
+export interface BatchWrite {
+  batchId: string;
+  agentId: string;
+  site: string;
+  receivedAt: string;
+  evidence: Array<{ record: Evidence; assetId: string | undefined }>;
+  /**
+   * Every asset the batch changed, with the version it replaces. `seenOnly`:
+   * only last_seen-like fields moved, so a store may write just those.
+   */
+  assets: Array<{ asset: Asset; previous: Asset | undefined; seenOnly?: boolean }>;
+  outbox: OutboxMessage[];
+  /** Outbox entries JetStream has acknowledged since the last commit; deleted in this transaction. */
+  published?: number[];
+}
+
+export interface CommitResult {
+  stored: number;
+  duplicates: number;
+}
+
+export interface StoredEvidence extends Evidence {
+  batchId: string;
+  assetId?: string;
+  receivedAt: string;
+}
+
+export interface Store {
+  readonly kind: string;
+  /** Which of these evidence ids the log already holds. */
+  knownEvidence(ids: string[]): Promise<Set<string>>;
+  /** Every asset of a site, as last committed. */
+  loadSite(site: string): Promise<Asset[]>;
+  /** All of it in one transaction; resolves after the commit. A record already logged is a duplicate, not an error. */
+  commitBatch(write: BatchWrite): Promise<CommitResult>;
+  listAssets(site?: string): Promise<Asset[]>;
+  getAsset(id: string): Promise<Asset | undefined>;
+  /** The evidence log in arrival order, for replays and tests. */
+  readEvidence(options?: { assetId?: string; afterSeq?: number; limit?: number }): Promise<Array<StoredEvidence & { seq: number }>>;
+  evidenceCount(): Promise<number>;
+  /** Outbox entries in order, after `afterSeq` (those already sent but not yet deleted are skipped that way). */
+  pendingMessages(limit: number, afterSeq?: number): Promise<OutboxMessage[]>;
+  deleteMessages(seqs: number[]): Promise<void>;
+  close(): Promise<void>;
+}
