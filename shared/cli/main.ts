@@ -2,8 +2,11 @@
 import { Command, CommanderError } from 'commander';
 import { isSextantError } from '../errors.ts';
 import { registerFingerprintCommands } from './fingerprints.ts';
+import { registerAgentCommands } from './agent.ts';
+import { registerCollectorCommands } from './collector.ts';
 import { registerOsCommands } from './os.ts';
 import { registerOsScanCommand } from './os-scan.ts';
+import { registerScanCommands } from './scan.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sextant')
@@ -18,6 +21,9 @@ export function buildProgram(): Command {
   registerFingerprintCommands(program);
   registerOsCommands(program);
   registerOsScanCommand(program);
+  registerCollectorCommands(program);
+  registerAgentCommands(program);
+  registerScanCommands(program);
   return program;
 }
 

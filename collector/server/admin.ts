@@ -1,0 +1,100 @@
+// A small HTTP endpoint for operators (`sextant task add`, curl): add tasks,
+// list tasks with per-agent progress, list agents and (with a pipeline) assets.
+// Bearer token = the enrolment token.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { isSextantError } from '../../shared/errors.ts';
+import type { Logger } from '../../shared/logging.ts';
+import type { CollectorServer } from './server.ts';
+import type { TaskEntry, TaskInput } from './tasks.ts';
+
+const MAX_BODY = 64 * 1024;
+
+export interface AdminServer {
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+export function taskView(e: TaskEntry): Record<string, unknown> {
+  return { ...e.task, site: e.site, agent: e.agent, createdAt: e.createdAt, agents: [...e.agents.values()] };
+}
+
+function authorized(req: IncomingMessage, token: string): boolean {
+  const given = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+  return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(token).digest());
+}
+
+function send(res: ServerResponse, code: number, body: unknown) {
+  res.writeHead(code, { 'content-type': 'application/json' });
+  res.end(`${JSON.stringify(body)}\n`);
+}
+
+function readBody(req: IncomingMessage): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        resolve(undefined);
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+export interface AssetSource {
+  assets(site?: string): Promise<unknown[]> | unknown[];
+}
+
+export async function startAdminServer(listen: string, token: string, collector: CollectorServer, log: Logger, inventory?: AssetSource): Promise<AdminServer> {
+  const server: Server = createServer(async (req, res) => {
+    if (!authorized(req, token)) return send(res, 401, { error: 'missing or wrong bearer token' });
+    const url = new URL(req.url ?? '/', 'http://admin');
+    const path = url.pathname;
+    if (req.method === 'GET' && path === '/v1/assets' && inventory) return send(res, 200, await inventory.assets(url.searchParams.get('site') ?? undefined));
+    if (req.method === 'GET' && path === '/v1/agents') return send(res, 200, collector.agents());
+    if (req.method === 'GET' && path === '/v1/tasks') return send(res, 200, collector.tasks.list().map(taskView));
+    if (req.method === 'POST' && path === '/v1/tasks') {
+      const text = await readBody(req);
+      if (text === undefined) return send(res, 413, { error: `body larger than ${MAX_BODY} bytes` });
+      let input: TaskInput;
+      try {
+        input = JSON.parse(text) as TaskInput;
+      } catch {
+        return send(res, 400, { error: 'body is not JSON' });
+      }
+      try {
+        const entry = collector.tasks.add(input);
+        log.info({ taskId: entry.task.taskId, site: entry.site, targets: entry.task.targets }, 'task added');
+        return send(res, 201, taskView(entry));
+      } catch (err) {
+        return send(res, 400, { error: isSextantError(err) ? err.message : String(err) });
+      }
+    }
+    return send(res, 404, { error: 'not found' });
+  });
+  const { host, port } = splitHostPort(listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  log.info({ listen: `${host}:${bound}` }, 'admin endpoint listening');
+  return {
+    port: bound,
+    close: () => new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    }),
+  };
+}
+
+export function splitHostPort(text: string): { host: string; port: number } {
+  const m = /^\[?([^\]]*?)\]?:(\d{1,5})$/.exec(text);
+  if (!m || Number(m[2]) > 65535) throw new Error(`"${text}" is not HOST:PORT`);
+  return { host: m[1] || '0.0.0.0', port: Number(m[2]) };
+}
