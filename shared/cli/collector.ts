@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import type { TaskInput } from '../../collector/server/index.ts';
 import { loadConfig } from '../config.ts';
 import { SextantError } from '../errors.ts';
 import { componentLogger } from '../logging.ts';
@@ -11,19 +12,8 @@ import { componentLogger } from '../logging.ts';
 export const DEFAULT_LISTEN = '0.0.0.0:7420';
 export const DEFAULT_ADMIN = '127.0.0.1:7421';
 
-interface TaskFields {
-  site: string;
-  targets: string[];
-  agent?: string;
-  exclude?: string[];
-  ports?: string;
-  probes?: string[];
-  ratePps?: number;
-  hostsInFlight?: number;
-  probeTimeoutMs?: number;
-  osDetection?: boolean;
-  taskId?: string;
-}
+/** A task as flags, files and the admin endpoint spell it: the collector's TaskInput. */
+type TaskFields = TaskInput;
 
 const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
 
