@@ -173,6 +173,8 @@ export function warmLinearEngine(): void {
   const patterns: Array<[string, string]> = [
     ['^(\\S+) v([\\d.]+)(?: \\(([^)]*)\\))?.*;Ser=([A-Z0-9]{3,10})(?:;Loc=.*)?$', 'i'],
     ['(?:Basic|Digest) .*realm="([^"]+)"', ''],
+    // Enough DFA states to overflow and rebuild the state cache.
+    ['[ab]{0,12}c[ab]{0,12}d', ''],
     ['^\\s*(\\w+)\\b.{0,20}(foo|bar)+$', 'm'],
   ];
   // Every string representation V8 may hand the engine (flat, concatenated,
@@ -185,6 +187,8 @@ export function warmLinearEngine(): void {
     `Digest ${'x '.repeat(900)}realm="box"`,
     ` word ${'foo'.repeat(700)}\nbar`,
     `Xerox v2 (\u20ac) ${'\u00e9 \u20ac;'.repeat(300)};Ser=ABC123`,
+    `Xerox v3 (\u{1F600}) ${'\u{1F600} b;'.repeat(300)};Ser=ABC123`,
+    Array.from({ length: 3000 }, (_, i) => 'abcd'[(i * 7919) % 4]).join(''),
     'z'.repeat(3000),
   ];
   for (let round = 0; round < 12; round++) {
