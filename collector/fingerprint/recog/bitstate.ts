@@ -20,12 +20,14 @@ export interface BitState {
 // The visited bitmap is shared and kept all-zero between runs: a run records the
 // words it sets and clears just those, so its cost follows the work done, not
 // the bitmap's size (clearing megabytes per match cost more than the search).
-let shared = new Uint32Array(0);
-let touched = new Int32Array(1024);
+// Sized for 64 KiB inputs from the start: a growth branch first taken on a real
+// input would deoptimise the search just when it matters.
+let shared = new Uint32Array(1 << 16);
+let touched = new Int32Array(1 << 16);
 // Job stack, shared by every pattern (matching is synchronous): (pc, pos) to try
 // later, or (-slot - 1, old value) to restore a capture.
-let jobPc = new Int32Array(1024);
-let jobPos = new Int32Array(1024);
+let jobPc = new Int32Array(1 << 17);
+let jobPos = new Int32Array(1 << 17);
 
 function growJobs(): void {
   const pc = new Int32Array(jobPc.length * 2);

@@ -175,6 +175,8 @@ export function warmLinearEngine(): void {
     ['(?:Basic|Digest) .*realm="([^"]+)"', ''],
     // Enough DFA states to overflow and rebuild the state cache.
     ['[ab]{0,12}c[ab]{0,12}d', ''],
+    // Backtracking back through captures, so their restores are not first met on real input.
+    ['^(a+)(x)?(a+)(b*)b;?', ''],
     ['^\\s*(\\w+)\\b.{0,20}(foo|bar)+$', 'm'],
   ];
   // Every string representation V8 may hand the engine (flat, concatenated,
@@ -190,6 +192,7 @@ export function warmLinearEngine(): void {
     `Xerox v3 (\u{1F600}) ${'\u{1F600} b;'.repeat(300)};Ser=ABC123`,
     Array.from({ length: 3000 }, (_, i) => 'abcd'[(i * 7919) % 4]).join(''),
     'z'.repeat(3000),
+    `${'a'.repeat(2500)}b;`,
   ];
   for (let round = 0; round < 12; round++) {
     for (const [p, f] of patterns) {
