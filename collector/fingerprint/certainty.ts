@@ -49,16 +49,25 @@ export function candidatesFromRecog(
   return out;
 }
 
-/** The winner per category: highest certainty, then custom over built-in, then first seen. */
+/**
+ * The winner per category: highest certainty; on a tie a custom fingerprint
+ * over a built-in one, then the more specific claim (more attributes: "Debian
+ * Linux 12.0" from an SSH banner over a bare "Linux" from an SNMP sysDescr),
+ * then the first seen.
+ */
 export function rankCandidates(candidates: FingerprintCandidate[]): Partial<Record<FingerprintCategory, FingerprintCandidate>> {
   const winners: Partial<Record<FingerprintCategory, FingerprintCandidate>> = {};
   for (const c of candidates) {
     const best = winners[c.category];
-    if (!best || c.certainty > best.certainty || (c.certainty === best.certainty && c.custom && !best.custom)) {
-      winners[c.category] = c;
-    }
+    if (!best || beats(c, best)) winners[c.category] = c;
   }
   return winners;
+}
+
+function beats(c: FingerprintCandidate, best: FingerprintCandidate): boolean {
+  if (c.certainty !== best.certainty) return c.certainty > best.certainty;
+  if (Boolean(c.custom) !== Boolean(best.custom)) return Boolean(c.custom);
+  return Object.keys(c.attributes).length > Object.keys(best.attributes).length;
 }
 
 export interface FingerprintSummary {

@@ -113,8 +113,11 @@ describe('two sites scanned by their own agents, end to end', { skip }, () => {
     const ssh = service(asset, 22);
     assert.equal(ssh.product, 'OpenSSH');
     assert.equal(ssh.version, '9.2p1');
-    // The banner names the distribution: the SSH match says so on this host, where SNMP also claims the OS.
+    // The banner names the distribution; SNMP's sysDescr on the same host only says
+    // Linux at the same certainty, and the more specific claim wins the tie.
     assert.match(ssh.attributes['fp.service.match'] ?? '', /Debian 12/);
+    assert.match(`${asset.os}`, /Debian/);
+    assert.equal(asset.attributes['fp.os.source'], 'recog:ssh.banner');
   });
 
   it('identifies nginx and its version, and the SNMP agent over UDP', async () => {

@@ -39,6 +39,15 @@ describe('certainty ranking', () => {
     assert.equal(w.hw?.attributes.vendor, 'Dell');
   });
 
+  it('prefers the more specific claim when certainties tie and neither is custom', () => {
+    const w = rankCandidates([
+      candidate({ attributes: { product: 'Linux' }, source: 'recog:snmp.sys_description' }),
+      candidate({ attributes: { vendor: 'Debian', product: 'Linux', version: '12.0' }, source: 'recog:ssh.banner' }),
+      candidate({ attributes: { vendor: 'Other', product: 'Linux', version: '1' }, source: 'recog:later' }),
+    ]);
+    assert.equal(w.os?.source, 'recog:ssh.banner', 'more attributes win; an equally specific later claim does not');
+  });
+
   it('writes fp.* keys and normalized os, os_version, hw and type', () => {
     const s = summarize(
       rankCandidates([
