@@ -48,7 +48,10 @@ interface Dfa {
   member: Uint8Array;
   kernels: Int32Array[];
   infos: number[];
-  ids: Map<string, number>;
+  /** State ids by a hash of (info, kernel); colliding states share a bucket. */
+  ids: Map<number, number[]>;
+  /** Marks pcs already put in the next kernel during one compute(). */
+  nextSeen: Int32Array;
   trans: Int32Array;
   seen: Int32Array;
   stamp: number;
@@ -77,6 +80,7 @@ export function reverseDfa(prog: PikeProgram): ReverseDfa {
     ids: new Map(),
     trans: new Int32Array(0),
     seen: new Int32Array(prog.op.length).fill(-1),
+    nextSeen: new Int32Array(prog.op.length + 1).fill(-1),
     stamp: 0,
     stack: [],
   };
@@ -111,18 +115,34 @@ function resetCache(d: Dfa): void {
 }
 
 function stateOf(d: Dfa, kernel: Int32Array, info: number): number {
-  const key = `${info}:${kernel.join(',')}`;
-  let id = d.ids.get(key);
-  if (id === undefined) {
-    id = d.kernels.length;
-    d.kernels.push(kernel);
-    d.infos.push(info);
-    d.ids.set(key, id);
-    if ((id + 1) * d.width > d.trans.length) {
-      const grown = new Int32Array(d.trans.length * 2).fill(-1);
-      grown.set(d.trans);
-      d.trans = grown;
+  // FNV-1a over the info byte and the kernel's pcs.
+  let h = (0x811c9dc5 ^ info) >>> 0;
+  for (let i = 0; i < kernel.length; i++) h = Math.imul(h ^ kernel[i]!, 0x01000193) >>> 0;
+  const bucket = d.ids.get(h);
+  if (bucket) {
+    for (const id of bucket) {
+      if (d.infos[id] !== info) continue;
+      const k = d.kernels[id]!;
+      if (k.length !== kernel.length) continue;
+      let same = true;
+      for (let i = 0; i < k.length; i++) {
+        if (k[i] !== kernel[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return id;
     }
+  }
+  const id = d.kernels.length;
+  d.kernels.push(kernel);
+  d.infos.push(info);
+  if (bucket) bucket.push(id);
+  else d.ids.set(h, [id]);
+  if ((id + 1) * d.width > d.trans.length) {
+    const grown = new Int32Array(d.trans.length * 2).fill(-1);
+    grown.set(d.trans);
+    d.trans = grown;
   }
   return id;
 }
@@ -163,15 +183,20 @@ function compute(d: Dfa, state: number, col: number, isStart: boolean): number {
       case OP_SPLIT: stack.push(b[pc]!, a[pc]!); break;
       case OP_ASSERT: if (holds(a[pc]!, before, after)) stack.push(pc + 1); break;
       case OP_MATCH: matchHere = 1; break;
-      case OP_CLASS: if (col !== cols && member[a[pc]! * cols + col] === 1) next.push(pc + 1); break;
+      case OP_CLASS:
+        if (col !== cols && member[a[pc]! * cols + col] === 1 && d.nextSeen[pc + 1] !== stamp) {
+          d.nextSeen[pc + 1] = stamp;
+          next.push(pc + 1);
+        }
+        break;
       default: stack.push(pc + 1); // SAVE does not occur in the reversed program
     }
   }
   if (col === cols) return matchHere;
   if (d.kernels.length >= MAX_STATES) return -2;
-  next.sort((x, y) => x - y);
+  const kernelNext = Int32Array.from(next).sort();
   const info = d.colInfo[col]! | (isStart ? INFO_LAST : 0);
-  return stateOf(d, Int32Array.from(new Set(next)), info) * 2 + matchHere;
+  return stateOf(d, kernelNext, info) * 2 + matchHere;
 }
 
 function leftmostStart(d: Dfa, input: string): number {
