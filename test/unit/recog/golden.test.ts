@@ -68,7 +68,7 @@ describe('the Recog database from ../shared', () => {
     assert.deepEqual(v8Only, []);
   });
 
-  it('sends the exponential smtp_banners (.+)* pattern to re2js for every input', () => {
+  it('sends the exponential smtp_banners (.+)* pattern to the linear engine for every input', () => {
     const db = loaded.dbs.find((d) => d.key === 'smtp.banner')!;
     const fp = db.fingerprints.find((f) => f.pattern.includes('NAVIEG'))!;
     assert.equal(fp.compiled.degree, Infinity);
