@@ -15,6 +15,8 @@ export interface BitState {
   run(input: string, start: number): Int32Array | null;
   /** Whether an input of this length fits the visited bitmap. */
   fits(length: number): boolean;
+  /** Branch points: rows of the visited bitmap. */
+  rows: number;
 }
 
 // The visited bitmap is shared and kept all-zero between runs: a run records the
@@ -45,6 +47,12 @@ interface BitStateProgram {
   rows: number;
 }
 
+/** Grows the shared visited bitmap now, so a first 64 KiB match does not pay for the allocation. */
+export function reserveBitState(bits: number): void {
+  const words = Math.ceil(Math.min(bits, MAX_BITSTATE_BITS) / 32);
+  if (shared.length < words) shared = new Uint32Array(words);
+}
+
 export function bitState(prog: PikeProgram): BitState {
   // Branch points get a row each in the visited bitmap.
   const row = new Int32Array(prog.op.length).fill(-1);
@@ -52,6 +60,7 @@ export function bitState(prog: PikeProgram): BitState {
   for (let pc = 0; pc < prog.op.length; pc++) if (prog.op[pc] === OP_SPLIT) row[pc] = rows++;
   const bp: BitStateProgram = { prog, row, rows };
   return {
+    rows,
     fits: (length) => rows * (length + 1) <= MAX_BITSTATE_BITS,
     run: (input, start) => runBitState(bp, input, start),
   };

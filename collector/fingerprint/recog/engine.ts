@@ -34,6 +34,36 @@ export interface RecogEngine {
   reload(): RecogSet;
 }
 
+/**
+ * Compiles, in the background, the linear-time programs of every pattern some
+ * input up to 64 KiB could route to them, in slices of a few milliseconds on
+ * unref'd timers: a long-running collector is fully prepared a few seconds
+ * after loading, and a one-shot command exits without waiting. Returns a
+ * function that stops it (on reload).
+ */
+export function prepareInBackground(dbs: RecogDb[], sliceMs = 8): () => void {
+  const queue = dbs.flatMap((db) => db.fingerprints);
+  let next = 0;
+  let stopped = false;
+  const step = () => {
+    if (stopped) return;
+    const until = performance.now() + sliceMs;
+    while (next < queue.length && performance.now() < until) queue[next++]!.compiled.prepareLinear();
+    if (next < queue.length) setTimeout(step, 0).unref();
+  };
+  setTimeout(step, 0).unref();
+  return () => {
+    stopped = true;
+  };
+}
+
+/** The same, at once: for benchmarks and tests that want every pattern prepared before they measure. */
+export function prepareNow(dbs: RecogDb[]): number {
+  let prepared = 0;
+  for (const db of dbs) for (const fp of db.fingerprints) if (fp.compiled.prepareLinear()) prepared++;
+  return prepared;
+}
+
 /** Bytes from the wire: UTF-8 text where valid, else one char per byte (recog-format.md §6.3). */
 export function decodeInput(input: string | Uint8Array): string {
   if (typeof input === 'string') return input;
@@ -83,6 +113,7 @@ export function loadRecogSet(options: RecogEngineOptions): RecogSet {
 export function createRecogEngine(options: RecogEngineOptions): RecogEngine {
   let set = loadRecogSet(options);
   warmLinearEngine();
+  let stopPreparing = prepareInBackground(set.dbs);
   const log = options.logger;
   const onError = (db: RecogDb) => (fp: { line: number }, err: unknown) =>
     log?.debug({ file: db.file, line: fp.line, err }, 'fingerprint skipped on this input');
@@ -107,7 +138,9 @@ export function createRecogEngine(options: RecogEngineOptions): RecogEngine {
       return out;
     },
     reload() {
+      stopPreparing();
       set = loadRecogSet(options);
+      stopPreparing = prepareInBackground(set.dbs);
       return set;
     },
   };

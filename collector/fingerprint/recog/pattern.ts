@@ -1,7 +1,7 @@
 // One compiled fingerprint pattern: V8 for the inputs it runs in bounded time,
 // the linear-time Pike VM (pike.ts) for the rest, chosen per input by length.
 import { RE2JS } from 're2js';
-import { bitState, type BitState } from './bitstate.ts';
+import { bitState, reserveBitState, type BitState } from './bitstate.ts';
 import { reverseDfa, type ReverseDfa } from './dfa.ts';
 import { pikeMachine, type PikeMachine } from './pike.ts';
 import { translatePattern, type TranslatedPattern } from './regex.ts';
@@ -35,7 +35,17 @@ export interface CompiledPattern {
   exec(input: string, multiLine?: boolean): Array<string | undefined> | null;
   /** The same through one engine only: for tests (re2js is their independent oracle) and the benchmark. */
   execWith(engine: Engine, input: string): Array<string | undefined> | null;
+  /**
+   * Compiles the linear-time programs now when some input up to 64 KiB could need
+   * them, instead of on that input's first match. Returns whether it did work.
+   */
+  prepareLinear(): boolean;
+  /** Whether the linear-time engine has been set up for this pattern (prepared, or used). */
+  linearPrepared(): boolean;
 }
+
+/** Inputs up to this long must match within the worst-case budget; longer ones may pay first-use costs. */
+const PREPARED_INPUT_LENGTH = 64 * 1024;
 
 export function compileFingerprintPattern(pattern: string, flags: string): CompiledPattern {
   const t = translatePattern(pattern, flags);
@@ -108,6 +118,16 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
         if (startOk && !startOk(input.charCodeAt(0))) return null;
       }
       return input.length <= (multiLine ? maxV8LengthMulti : maxV8Length) ? runV8(input, multiLine) : runLinear(input);
+    },
+    linearPrepared: () => bits !== undefined,
+    prepareLinear: () => {
+      if (!t.linearSupported || Math.min(maxV8Length, maxV8LengthMulti) >= PREPARED_INPUT_LENGTH || bits) return false;
+      const programs = t.linear();
+      if (!programs) return false;
+      dfa = reverseDfa(programs.reverse);
+      bits = bitState(programs.pike);
+      reserveBitState(bits.rows * (PREPARED_INPUT_LENGTH + 1));
+      return true;
     },
     execWith: (engine, input) =>
       engine === 'v8' ? runV8(input) : engine === 'linear' ? runLinear(input) : engine === 'pike' ? runLinear(input, true) : runRe2(input),

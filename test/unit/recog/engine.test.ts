@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createRecogEngine, fingerprintFacts } from '../../../collector/fingerprint/index.ts';
+import { createRecogEngine, fingerprintFacts, prepareNow } from '../../../collector/fingerprint/index.ts';
 import { memoryLogger } from '../../../shared/logging.ts';
 import { SHARED_RECOG_XML, fixtureDir, recogXml } from '../../helpers/recog.ts';
 
@@ -88,4 +88,25 @@ describe('the Recog engine', () => {
       fx.remove();
     }
   });
+
+  it('compiles every risky pattern\'s linear-time programs in the background soon after loading', async () => {
+    const engine = createRecogEngine({ builtinDirs: [SHARED_RECOG_XML] });
+    const deadline = Date.now() + 20_000;
+    // Nothing left to prepare once the background work is done.
+    while (prepareNowDryRun(engine) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(prepareNow(engine.current().dbs), 0);
+  });
 });
+
+/** How many patterns still wait for their linear programs, without preparing them. */
+function prepareNowDryRun(engine: ReturnType<typeof createRecogEngine>): number {
+  let waiting = 0;
+  for (const db of engine.current().dbs) {
+    for (const fp of db.fingerprints) {
+      const c = fp.compiled;
+      if (c.linearAvailable && Math.min(c.maxV8Length, c.maxV8LengthMulti) < 64 * 1024 && !c.linearPrepared()) waiting++;
+    }
+  }
+  return waiting;
+}
+
