@@ -35,9 +35,9 @@ export interface RecogEngine {
 }
 
 /**
- * Compiles, in the background, the linear-time programs of every pattern some
- * input up to 64 KiB could route to them, in slices of a few milliseconds on
- * unref'd timers: a long-running collector is fully prepared a few seconds
+ * In the background: warms the linear-time engine's code, then compiles the
+ * linear-time programs of every pattern some input up to 64 KiB could route to
+ * them, in slices of a few milliseconds on unref'd timers: a long-running collector is fully prepared a few seconds
  * after loading, and a one-shot command exits without waiting. Returns a
  * function that stops it (on reload).
  */
@@ -47,6 +47,9 @@ export function prepareInBackground(dbs: RecogDb[], sliceMs = 8): () => void {
   let stopped = false;
   const step = () => {
     if (stopped) return;
+    // The first slice warms the linear-time code (once per process, ~0.2 s) so a
+    // one-shot command that never needs it does not wait for it.
+    warmLinearEngine();
     const until = performance.now() + sliceMs;
     while (next < queue.length && performance.now() < until) queue[next++]!.compiled.prepareLinear();
     if (next < queue.length) setTimeout(step, 0).unref();
@@ -112,7 +115,6 @@ export function loadRecogSet(options: RecogEngineOptions): RecogSet {
 
 export function createRecogEngine(options: RecogEngineOptions): RecogEngine {
   let set = loadRecogSet(options);
-  warmLinearEngine();
   let stopPreparing = prepareInBackground(set.dbs);
   const log = options.logger;
   const onError = (db: RecogDb) => (fp: { line: number }, err: unknown) =>
