@@ -51,7 +51,7 @@ describe('IPv4 datagram building', () => {
 
   it('refuses addresses that are not dotted quads and unpadded TCP options', () => {
     for (const bad of ['1.2.3', '256.1.1.1', '1.2.3.4.5', 'a.b.c.d', '::1', '01x.1.1.1']) assert.throws(() => ipv4Bytes(bad), TypeError);
-    assert.throws(() => buildTcp({ src: '1.2.3.4', dst: '1.2.3.5', id: 1, ttl: 1 }, { srcPort: 1, dstPort: 2, seq: 0, ack: 0, flags: 0, window: 0, options: new Uint8Array(3) }), RangeError);
+    assert.throws(() => buildTcp({ src: '198.18.0.1', dst: '198.18.0.2', id: 1, ttl: 1 }, { srcPort: 1, dstPort: 2, seq: 0, ack: 0, flags: 0, window: 0, options: new Uint8Array(3) }), RangeError);
   });
 });
 
