@@ -206,46 +206,6 @@ export function backtrackDegrees(ast: RegexNode, ctx: Ctx): BacktrackDegrees {
 }
 
 
-/**
- * For a pattern that starts with ^ or \A: the characters its first consumed
- * character can be, when it must consume one. An input without "\n" whose
- * first character is not among them cannot match.
- */
-export function anchoredStartSet(ast: RegexNode, ctx: Ctx): Ranges | undefined {
-  if (!startsWith(ast.body, ['line_start', 'string_start', 'search_start'])) return undefined;
-  const sets: Ranges = [];
-  for (const alt of ast.body) {
-    const f = firstAfterAnchor(alt.body, ctx);
-    if (!f || f.nullable) return undefined;
-    sets.push(...f.set);
-  }
-  return normalize(sets);
-}
-
-function firstAfterAnchor(body: Node[], ctx: Ctx): First | undefined {
-  let local = ctx;
-  for (let i = 0; i < body.length; i++) {
-    const el = body[i]!;
-    if (el.type === 'Directive' && el.kind === 'flags') {
-      local = applyFlags(local, el.flags);
-      continue;
-    }
-    if (el.type === 'Assertion') return firstOfSeq(body.slice(i + 1), local);
-    if ((el.type === 'Group' && !el.atomic) || el.type === 'CapturingGroup') {
-      const inner = el.type === 'Group' && el.flags ? applyFlags(local, el.flags) : local;
-      const set: Ranges = [];
-      for (const alt of el.body) {
-        const f = firstAfterAnchor(alt.body, inner);
-        if (!f || f.nullable) return undefined;
-        set.push(...f.set);
-      }
-      return { set: normalize(set), nullable: false };
-    }
-    return undefined;
-  }
-  return undefined;
-}
-
 /** The characters any non-empty match starts with; undefined when a match can be empty. */
 export function matchStartSet(ast: RegexNode, ctx: Ctx): Ranges | undefined {
   const f = firstOfAlts(ast.body, ctx);

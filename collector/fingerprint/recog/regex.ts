@@ -5,7 +5,7 @@
 // all need Ruby's meaning, not Oniguruma-to-ES's defaults (recog-format.md §6).
 import { toOnigurumaAst } from 'oniguruma-parser';
 import type { AlternativeNode, CharacterSetNode, Node, QuantifierNode, RegexNode } from 'oniguruma-parser/parser';
-import { anchoredStartSet, backtrackDegrees, matchStartSet, startAnchoring } from './backtrack.ts';
+import { backtrackDegrees, matchStartSet, startAnchoring } from './backtrack.ts';
 import { compilePike, compileReverse, type PikeProgram } from './pike.ts';
 import { applyFlags, caseClose, classRanges, complement, MAX_CP, normalize, setRanges, Unsupported, type Ctx, type Ranges } from './charsets.ts';
 import { leadingLiteral, requirementsOf } from './literals.ts';
@@ -364,7 +364,8 @@ export function translatePattern(pattern: string, flags: string): TranslatedPatt
     requirements: requirementsOf(ast.body, base).filter((r) => r.length > 0),
     degree: degrees.single,
     degreeMulti: degrees.multi,
-    startSet: anchoredStartSet(ast, base),
+    // Anchors consume nothing, so the first set of an anchored pattern is what follows the anchor.
+    startSet: startAnchoring(ast) === 'no' ? undefined : matchStartSet(ast, base),
     prefix: leadingLiteral(ast.body, base),
   };
 }
