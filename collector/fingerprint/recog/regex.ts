@@ -77,7 +77,7 @@ function escapeCp(cp: number, inClass: boolean): string {
   if (!inClass && (cp === 0x2c || cp === 0x3a || cp === 0x3b || cp === 0x40 || cp === 0x27 || cp === 0x22 || cp === 0x3d || cp === 0x3c || cp === 0x3e || cp === 0x25 || cp === 0x26 || cp === 0x7e || cp === 0x60 || cp === 0x23 || cp === 0x21)) {
     return String.fromCharCode(cp);
   }
-  if (cp < 0x10000) return `\\x{${cp.toString(16)}}`; // placeholder, rewritten per dialect
+  // The \x{...} spelling is rewritten per dialect by cpLiteral.
   return `\\x{${cp.toString(16)}}`;
 }
 
