@@ -90,6 +90,27 @@ function childKey(a: Asset): string {
 // SQLite limits bound parameters per statement (32766); stay far below.
 const ID_CHUNK = 500;
 
+/** Which of these evidence ids the log holds; one prepared statement per chunk size. */
+export function evidenceIdLookup(db: Database.Database): (ids: string[]) => Set<string> {
+  const statements = new Map<number, Database.Statement>();
+  const known = (n: number) => {
+    let s = statements.get(n);
+    if (!s) {
+      s = db.prepare(`SELECT id FROM evidence WHERE id IN (${new Array(n).fill('?').join(',')})`).pluck();
+      statements.set(n, s);
+    }
+    return s;
+  };
+  return (ids) => {
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const chunk = ids.slice(i, i + ID_CHUNK);
+      for (const id of known(chunk.length).all(...chunk) as string[]) out.add(id);
+    }
+    return out;
+  };
+}
+
 function open(file: string, options: SqliteStoreOptions): Database.Database {
   try {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -144,15 +165,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   const selectOutbox = db.prepare('SELECT seq, subject, msg_id, asset_id, envelope FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
   const selectAsset = db.prepare('SELECT doc, seen FROM assets WHERE id = ?');
   const countEvidence = db.prepare('SELECT COUNT(*) AS n FROM evidence');
-  const knownStatements = new Map<number, Database.Statement>();
-  const known = (n: number) => {
-    let s = knownStatements.get(n);
-    if (!s) {
-      s = db.prepare(`SELECT id FROM evidence WHERE id IN (${new Array(n).fill('?').join(',')})`).pluck();
-      knownStatements.set(n, s);
-    }
-    return s;
-  };
+  const knownIds = evidenceIdLookup(db);
 
   const writeAsset = (a: Asset) => {
     upsertAsset.run(a.id, a.site, a.revision, a.first_seen, a.last_seen, a.alive ? 1 : 0, a.os ?? null, a.os_version ?? null, a.hw ?? null, a.type ?? null, JSON.stringify(toStored(a)));
@@ -221,12 +234,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   return {
     kind: 'sqlite',
     async knownEvidence(ids) {
-      const out = new Set<string>();
-      for (let i = 0; i < ids.length; i += ID_CHUNK) {
-        const chunk = ids.slice(i, i + ID_CHUNK);
-        for (const id of known(chunk.length).all(...chunk) as string[]) out.add(id);
-      }
-      return out;
+      return knownIds(ids);
     },
     async loadSite(site) {
       return (selectSite.all(site) as AssetRow[]).map(assetOf);
