@@ -23,7 +23,8 @@ import type { OsDb } from './fingerprint/os/index.ts';
 import { DEFAULT_LIMITS, validateBatch, type IngestLimits } from './ingest/index.ts';
 import type { OuiTable } from './oui/index.ts';
 import { assetSubject, DEFAULT_SUBJECT_PREFIX, type Publisher } from './publish/index.ts';
-import type { OutboxMessage, Store } from './store/index.ts';
+import type { BatchWrite, OutboxMessage, Store } from './store/index.ts';
+import { SextantError } from '../shared/errors.ts';
 
 export { openSqliteStore } from './store/index.ts';
 export { connectPublisher, createMemoryPublisher, createNoopPublisher } from './publish/index.ts';
@@ -64,6 +65,8 @@ export interface PipelineOptions {
 }
 
 const OUTBOX_PAGE = 1000;
+/** Batches planned (merged in memory) ahead of the one being committed. */
+const MAX_AHEAD = 2;
 /** Bodies held in memory for publishing; beyond this they are rebuilt from the store. */
 const MAX_HELD_BODIES = 20_000;
 
@@ -158,63 +161,133 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     }
   };
 
-  const runBatch = async (input: IngestBatch, received: number) => {
+  // Pipelining. Batches are planned (validate, drop known evidence,
+  // fingerprint, merge) one at a time and committed one at a time, in the same
+  // order; planning batch N+1 overlaps the commit of batch N (which, with the
+  // worker-thread store, runs on another core). A plan is made on top of the
+  // plans before it: its merge is applied to the site state at once, and its
+  // evidence ids count as known until committed. If a commit fails, every
+  // plan made on top of it is void: those batches are rejected unstored (the
+  // agent resends them), the site states are dropped and reloaded from the
+  // store, so the inventory in memory is again exactly what was committed.
+  let epoch = 0;
+  /** Evidence ids of planned, not yet committed batches. */
+  const pendingIds = new Set<string>();
+  /** Commits not yet settled, oldest first; planning stays at most MAX_AHEAD batches ahead. */
+  const uncommitted: Array<Promise<unknown>> = [];
+  let planQueue: Promise<unknown> = Promise.resolve();
+
+  const invalidate = () => {
+    epoch++;
+    sites.clear();
+    pendingIds.clear();
+  };
+
+  interface Planned {
+    epoch: number;
+    batch: ReturnType<typeof validateBatch>;
+    received: number;
+    started: number;
+    fresh: Evidence[];
+    write: Omit<BatchWrite, 'published'>;
+    created: number;
+    updated: number;
+  }
+
+  const plan = async (input: IngestBatch, received: number): Promise<Planned> => {
     const started = performance.now();
     const batch = validateBatch(input, limits, received);
-    const known = await store.knownEvidence(batch.records.map((r) => r.id));
-    const seen = new Set<string>();
-    const fresh = batch.records.filter((r) => {
-      if (known.has(r.id) || seen.has(r.id)) return false;
-      seen.add(r.id);
-      return true;
-    });
-    const fingerprints = fresh.map(fingerprint);
-    const observations = buildObservations(fresh, fingerprints);
-    const state = await siteState(batch.site);
-    const update = planSiteUpdate(state, observations);
-    log.merge.debug({ batch: batch.batchId, site: batch.site, observations: observations.length, assets: update.changed.size }, 'observations merged');
-    let created = 0;
-    let updated = 0;
-    const outbox: OutboxMessage[] = [];
-    for (const entry of update.changed.values()) {
-      if (entry.event === 'created') created++;
-      else if (entry.event === 'updated') updated++;
-      // With no publisher there is no one to tell: no event is even built.
-      if (!entry.event || !durableEvents) continue;
-      const event: AssetEvent = { event: entry.event, site: batch.site, asset: assetView(entry.after), changes: entry.changes };
-      const msgId = `${entry.after.id}:${entry.after.revision}`;
-      outbox.push({ subject: assetSubject(batch.site, entry.event, prefix), msgId, assetId: entry.after.id, envelope: JSON.stringify({ event: event.event, site: event.site, changes: event.changes }) });
-      if (bodies.size < MAX_HELD_BODIES) bodies.set(msgId, JSON.stringify(event));
+    const ids = batch.records.map((r) => r.id);
+    for (;;) {
+      const at = epoch;
+      const known = await store.knownEvidence(ids);
+      const state = await siteState(batch.site);
+      // A commit failed while waiting: plan again on the reloaded state.
+      if (at !== epoch) continue;
+      const seen = new Set<string>();
+      const fresh = batch.records.filter((r) => {
+        if (known.has(r.id) || pendingIds.has(r.id) || seen.has(r.id)) return false;
+        seen.add(r.id);
+        return true;
+      });
+      const fingerprints = fresh.map(fingerprint);
+      const observations = buildObservations(fresh, fingerprints);
+      const update = planSiteUpdate(state, observations);
+      log.merge.debug({ batch: batch.batchId, site: batch.site, observations: observations.length, assets: update.changed.size }, 'observations merged');
+      let created = 0;
+      let updated = 0;
+      const outbox: OutboxMessage[] = [];
+      const assets: BatchWrite['assets'] = [];
+      for (const entry of update.changed.values()) {
+        assets.push({ asset: entry.after, previous: entry.before, seenOnly: entry.seenOnly });
+        if (entry.event === 'created') created++;
+        else if (entry.event === 'updated') updated++;
+        // With no publisher there is no one to tell: no event is even built.
+        if (!entry.event || !durableEvents) continue;
+        const msgId = `${entry.after.id}:${entry.after.revision}`;
+        const envelope = JSON.stringify({ event: entry.event, site: batch.site, changes: entry.changes });
+        outbox.push({ subject: assetSubject(batch.site, entry.event, prefix), msgId, assetId: entry.after.id, envelope });
+        // The body is the envelope with the asset put in, in the order {event, site, asset, changes}.
+        if (bodies.size < MAX_HELD_BODIES) bodies.set(msgId, `{"event":${JSON.stringify(entry.event)},"site":${JSON.stringify(batch.site)},"asset":${JSON.stringify(assetView(entry.after))},"changes":${JSON.stringify(entry.changes)}}`);
+      }
+      const write: Planned['write'] = {
+        batchId: batch.batchId,
+        agentId: batch.agentId,
+        site: batch.site,
+        receivedAt: new Date(received).toISOString(),
+        evidence: fresh.map((record) => ({ record, assetId: update.evidenceAsset.get(record.id) })),
+        assets,
+        outbox,
+      };
+      // Nothing below throws: the plan becomes part of the state the next one builds on.
+      applySiteUpdate(state, update);
+      for (const r of fresh) pendingIds.add(r.id);
+      return { epoch: at, batch, received, started, fresh, write, created, updated };
+    }
+  };
+
+  const commitPlanned = async (p: Planned) => {
+    const { batch, write, fresh } = p;
+    if (p.epoch !== epoch) {
+      for (const m of write.outbox) bodies.delete(m.msgId);
+      throw new SextantError('STORE_UNAVAILABLE', 'not stored: an earlier batch failed to commit and this one was merged on top of it; resend it', { field: 'batch' });
     }
     const acknowledged = published;
     published = [];
     let result: Awaited<ReturnType<Store['commitBatch']>>;
     const committing = performance.now();
     try {
-      result = await store.commitBatch({
-        batchId: batch.batchId,
-        agentId: batch.agentId,
-        site: batch.site,
-        receivedAt: new Date(received).toISOString(),
-        evidence: fresh.map((record) => ({ record, assetId: update.evidenceAsset.get(record.id) })),
-        assets: [...update.changed.values()].map((e) => ({ asset: e.after, previous: e.before, seenOnly: e.seenOnly })),
-        outbox,
-        published: acknowledged,
-      });
+      result = await store.commitBatch({ ...write, published: acknowledged });
     } catch (err) {
       published = acknowledged.concat(published);
-      for (const m of outbox) bodies.delete(m.msgId);
+      for (const m of write.outbox) bodies.delete(m.msgId);
+      invalidate();
       throw err;
     }
-    log.store.debug({ batch: batch.batchId, ...result, assets: update.changed.size, events: outbox.length, ms: Math.round(performance.now() - committing) }, 'batch stored');
-    applySiteUpdate(state, update);
+    for (const r of fresh) pendingIds.delete(r.id);
+    log.store.debug({ batch: batch.batchId, ...result, assets: write.assets.length, events: write.outbox.length, ms: Math.round(performance.now() - committing) }, 'batch stored');
     const duplicates = batch.records.length - fresh.length + result.duplicates;
     log.pipeline.debug({
       batch: batch.batchId, agent: batch.agentId, site: batch.site, records: batch.records.length, stored: result.stored, duplicates,
-      created, updated,
-      ms: Math.round(performance.now() - started),
+      created: p.created, updated: p.updated,
+      ms: Math.round(performance.now() - p.started),
     }, 'batch committed');
-    return { stored: result.stored, duplicates, events: outbox.length };
+    return { stored: result.stored, duplicates, events: write.outbox.length };
+  };
+
+  const runBatch = (input: IngestBatch, received: number): Promise<Awaited<ReturnType<typeof commitPlanned>>> => {
+    let self: Promise<unknown> | undefined;
+    const planned = planQueue.then(async () => {
+      // At most MAX_AHEAD older batches may still wait for their commit.
+      while (uncommitted.indexOf(self!) > MAX_AHEAD) await uncommitted[0];
+      return plan(input, received);
+    });
+    planQueue = planned.catch(() => undefined);
+    // Commits follow plan order: both chains are extended in the same synchronous call.
+    const run = queue.then(() => planned).then(commitPlanned);
+    self = run.catch(() => undefined).finally(() => uncommitted.splice(uncommitted.indexOf(self!), 1));
+    uncommitted.push(self);
+    return run;
   };
 
   // Events an earlier run committed but could not publish go out first.
@@ -224,8 +297,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     async ingest(input) {
       if (closed) throw new Error('pipeline is closed');
       const received = now();
-      const run = queue.then(() => runBatch(input, received));
-      // The next batch waits for this one whatever its outcome.
+      const run = runBatch(input, received);
+      // The next batch's commit waits for this one whatever its outcome.
       queue = run.catch(() => undefined);
       let outcome: Awaited<ReturnType<typeof runBatch>>;
       try {

@@ -7,7 +7,7 @@ import type { Store } from './types.ts';
 
 export interface WorkerRequest {
   id: number;
-  method: keyof Store;
+  method: keyof Store | 'commitEncoded';
   args: unknown[];
 }
 
@@ -46,7 +46,7 @@ const log = (level: 'info' | 'warn' | 'error') => (obj: unknown, msg?: string) =
 const shim = { info: log('info'), warn: log('warn'), error: log('error'), debug: () => {}, child: () => shim };
 
 const { file, options } = workerData as { file: string; options: Omit<SqliteStoreOptions, 'logger'> };
-let store: Store | undefined;
+let store: ReturnType<typeof openSqliteStore> | undefined;
 try {
   store = openSqliteStore(file, { ...options, logger: shim as unknown as Logger });
 } catch (err) {

@@ -13,7 +13,7 @@ import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SextantError, type ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logging.ts';
-import { evidenceIdLookup, type SqliteStoreOptions } from './sqlite.ts';
+import { encodeBatch, evidenceIdLookup, type SqliteStoreOptions } from './sqlite.ts';
 import type { SerializedError, WorkerReply, WorkerRequest } from './sqlite-worker.ts';
 import type { Store } from './types.ts';
 
@@ -81,7 +81,7 @@ export async function openSqliteStoreInWorker(file: string, options: SqliteStore
   // An idle store does not keep the process alive; a pending call does.
   worker.unref();
 
-  const call = <T>(method: keyof Store, ...args: unknown[]): Promise<T> => {
+  const call = <T>(method: WorkerRequest['method'], ...args: unknown[]): Promise<T> => {
     if (failure) return Promise.reject(failure);
     const id = ++nextId;
     return new Promise<T>((resolve, reject) => {
@@ -108,7 +108,10 @@ export async function openSqliteStoreInWorker(file: string, options: SqliteStore
       return knownIds(ids);
     },
     loadSite: (site) => call('loadSite', site),
-    commitBatch: (write) => call('commitBatch', write),
+    // Encoded here (documents serialized, rows flattened): structured cloning
+    // of a batch's asset graphs cost this thread more than encoding them does,
+    // and the worker then only binds and runs statements.
+    commitBatch: (write) => call('commitEncoded', encodeBatch(write)),
     listAssets: (site) => call('listAssets', site),
     getAsset: (id) => call('getAsset', id),
     readEvidence: (opts) => call('readEvidence', opts),
