@@ -9,6 +9,7 @@ import { createRecogEngine } from '../fingerprint/index.ts';
 import { tryLoadOsDb } from '../fingerprint/os/index.ts';
 import { tryLoadOuiTable } from '../oui/index.ts';
 import { connectPublisher, createPipeline, openSqliteStore, type Pipeline } from '../pipeline.ts';
+import { openSqliteStoreInWorker } from '../store/index.ts';
 
 export type PipelineHandle = Pipeline;
 
@@ -20,6 +21,12 @@ export interface OpenPipelineOptions {
   natsUrl?: string | undefined;
   log: Logger;
   config?: SextantConfig;
+  /**
+   * SQLite on its own thread (default), so commits overlap fingerprinting and
+   * merging of the next batch; `scan` keeps it inline, where a worker's start
+   * would cost more than a small scan's commits.
+   */
+  storeOnWorker?: boolean;
 }
 
 export async function openPipeline(options: OpenPipelineOptions): Promise<Pipeline> {
@@ -32,7 +39,8 @@ export async function openPipeline(options: OpenPipelineOptions): Promise<Pipeli
   });
   const osDb = tryLoadOsDb(config.osDb, log);
   const oui = tryLoadOuiTable(config.ouiFile, log);
-  const store = openSqliteStore(options.db, { logger: log.child({ component: 'store' }) });
+  const storeOptions = { logger: log.child({ component: 'store' }) };
+  const store = options.storeOnWorker === false ? openSqliteStore(options.db, storeOptions) : await openSqliteStoreInWorker(options.db, storeOptions);
   let publisher;
   try {
     publisher = await connectPublisher(options.natsUrl, { logger: log.child({ component: 'publish' }) });

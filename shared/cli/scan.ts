@@ -50,7 +50,7 @@ export function registerScanCommands(program: Command): void {
       const config = loadConfig();
       const log = componentLogger('scan');
       const agentId = agentIdFor(opts.site, `scan-${hostname()}`.slice(0, 64).replace(/[^A-Za-z0-9_.-]/g, '-'));
-      const pipeline = await openPipeline({ db: opts.db ?? config.db, natsUrl: opts.nats ?? config.natsUrl, log });
+      const pipeline = await openPipeline({ db: opts.db ?? config.db, natsUrl: opts.nats ?? config.natsUrl, log, storeOnWorker: false });
       const pinger = opts.raw ? openPinger(log) : undefined;
       let osDetector;
       if (opts.os && opts.raw) {
