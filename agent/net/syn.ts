@@ -414,13 +414,17 @@ export function createSynScanner(transport: PacketTransport, options: SynScanner
     if (granted > 0) limiter.refund(granted);
     // Mark hosts whose pass just ended, so their wait starts now.
     let sending = false;
+    const t2 = now();
     for (const h of hosts) {
-      if (h.passDoneAt >= 0) continue;
-      while (h.cursor < h.ports.length && h.states[h.cursor] !== SYN_PENDING) h.cursor++;
-      if (h.cursor >= h.ports.length) {
-        h.passDoneAt = now();
-        soonest = Math.min(soonest, stats.waitMs);
-      } else sending = true;
+      if (h.passDoneAt < 0) {
+        while (h.cursor < h.ports.length && h.states[h.cursor] !== SYN_PENDING) h.cursor++;
+        if (h.cursor < h.ports.length) {
+          sending = true;
+          continue;
+        }
+        h.passDoneAt = t2;
+      }
+      soonest = Math.min(soonest, h.passDoneAt + stats.waitMs - t2);
     }
     if (hosts.length === 0) return;
     if (sending) schedule(failed ? 1 : limiter.msUntilNext());
