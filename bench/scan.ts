@@ -5,14 +5,21 @@
 // Prints one JSON object per scanner and a summary.
 // Options (env): BENCH_PORTS (default 1-1000), BENCH_RATE (default 100000),
 // BENCH_OPEN (listening ports, default 22,80,443), BENCH_SOCKETS (default 256),
-// BENCH_HOSTS (hosts in flight, default 64), BENCH_CONNECT=1 also runs the
-// agent's TCP connect scan (as without CAP_NET_RAW), BENCH_REPEAT (default 1)
-// runs every scanner that many times and keeps each one's fastest run.
-import { execFileSync, spawnSync } from 'node:child_process';
+// BENCH_HOSTS (hosts in flight, default 64), BENCH_REPEAT (default 1) runs
+// every scanner that many times and keeps each one's fastest run,
+// BENCH_SCANNERS (default syn,real,nmap,zmap; also: connect, the agent's TCP
+// connect scan as without CAP_NET_RAW): which runs to make; "real" is
+// `sextant agent` itself against a collector, for its memory, with the
+// environment of its systemd unit (BENCH_REAL_BARE=1: without; BENCH_REAL_PROBES:
+// the task's probe names, default all; BENCH_REAL_SOCKETS: its --sockets).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parsePorts } from '../agent/index.ts';
+import { openPipeline, startCollectorServer } from '../collector/server/index.ts';
+import { memoryLogger } from '../shared/logging.ts';
 import { REPO } from '../test/helpers/recog.ts';
 import { assertSafeTarget, createLab, labUnavailableReason, startTcpListener, type Lab } from '../test/helpers/netlab.ts';
 
@@ -22,8 +29,21 @@ const OPEN = (process.env.BENCH_OPEN ?? '22,80,443').split(',').map(Number);
 const SOCKETS = Number(process.env.BENCH_SOCKETS ?? 256);
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 64);
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
-/** Extra node options for the agent process (none by default: the agent as `sextant agent` runs it). */
+const SCANNERS = new Set((process.env.BENCH_SCANNERS ?? 'syn,real,nmap,zmap').split(','));
+/** Extra node options for bench/scan-agent.ts (none by default). */
 const AGENT_NODE_OPTIONS = process.env.BENCH_AGENT_NODE_OPTIONS ?? '';
+/**
+ * The real agent runs with the environment its systemd unit gives it
+ * (NODE_OPTIONS, MALLOC_ARENA_MAX), read from the unit file itself;
+ * BENCH_REAL_BARE=1 runs it with none of that.
+ */
+function unitEnvironment(): Record<string, string> {
+  if (process.env.BENCH_REAL_BARE === '1') return { NODE_OPTIONS: '' };
+  const unit = readFileSync(join(REPO, 'deploy/systemd/sextant-agent.service'), 'utf8');
+  const env: Record<string, string> = {};
+  for (const m of unit.matchAll(/^Environment=(\w+)=(?:"([^"]*)"|(\S*))$/gm)) env[m[1]!] = m[2] ?? m[3] ?? '';
+  return env;
+}
 
 interface Result {
   scanner: string;
@@ -61,6 +81,73 @@ function agentScan(lab: Lab, hosts: string[], ports: number[], mode: 'syn' | 'co
     peakRssMb: round(out.peakRssMb, 1), cpuSeconds: round(out.cpuSeconds),
     note: `RSS before scanning ${round(out.rssBeforeMb, 1)} MB (node + the agent's modules)${counters}`,
   };
+}
+
+/** VmRSS and VmHWM (the kernel's peak RSS of the process), MB. */
+function procMemory(pid: number): { rss: number; hwm: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rss: kb('VmRSS') / 1024, hwm: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The real thing: `sextant agent` (shared/cli/bin.js, as systemd starts it)
+ * enrolled with a collector in this process, given the same targets and
+ * ports with every probe (service probes on what is open, UDP probes, ICMP),
+ * its peak RSS read from /proc (VmHWM, start-up included).
+ */
+async function realAgentScan(lab: Lab, hosts: string[], ports: number[], dir: string): Promise<Result> {
+  const { logger } = memoryLogger('warn');
+  const pipeline = await openPipeline({ db: join(dir, 'inventory.db'), log: logger });
+  const token = `bench-${process.pid}`;
+  const server = await startCollectorServer({ listen: '127.0.0.1:0', token, pipeline, log: logger, heartbeatSeconds: 2 });
+  const args = [join(REPO, 'shared/cli/bin.js'), 'agent', '--collector', `127.0.0.1:${server.port}`, '--name', 'bench', '--site', 'bench', '--spool', join(dir, 'spool'), ...(process.env.BENCH_REAL_SOCKETS ? ['--sockets', process.env.BENCH_REAL_SOCKETS] : [])];
+  const unitEnv = unitEnvironment();
+  const agent = spawn(process.execPath, args, { env: { ...process.env, SEXTANT_ENROL_TOKEN: token, SEXTANT_LOG_LEVEL: 'warn', ...unitEnv }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  agent.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
+  let peak = 0;
+  const sampler = setInterval(() => { peak = Math.max(peak, procMemory(agent.pid!)?.rss ?? 0); }, 25);
+  try {
+    for (let i = 0; !server.agents().some((a) => a.connected); i++) {
+      if (i > 600 || agent.exitCode !== null) throw new Error(`the agent did not connect: ${stderr}`);
+      await delay(50);
+    }
+    const idle = procMemory(agent.pid!);
+    const taskId = `bench-${Date.now()}`;
+    const started = performance.now();
+    const probeNames = process.env.BENCH_REAL_PROBES?.split(',').filter(Boolean);
+    server.tasks.add({ site: 'bench', targets: [lab.anyIpRange!], ports: PORTS, ratePps: RATE, hostsInFlight: HOSTS, probeTimeoutMs: 1000, taskId, ...(probeNames ? { probes: probeNames } : {}) });
+    let state = 'pending';
+    for (;;) {
+      const st = [...(server.tasks.get(taskId)?.agents.values() ?? [])][0];
+      state = st?.state ?? 'pending';
+      if (state === 'done' || state === 'failed' || state === 'refused') break;
+      if (agent.exitCode !== null) throw new Error(`the agent exited: ${stderr}`);
+      await delay(50);
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const end = procMemory(agent.pid!);
+    peak = Math.max(peak, end?.rss ?? 0);
+    const probes = hosts.length * ports.length;
+    return {
+      scanner: 'sextant agent, real process',
+      command: `${Object.entries(unitEnv).map(([k, v]) => `${k}='${v}'`).join(' ')} node shared/cli/bin.js ${args.slice(1).join(' ')} (task: ${lab.anyIpRange} ports ${PORTS}, ${process.env.BENCH_REAL_PROBES ? `probes ${process.env.BENCH_REAL_PROBES}` : 'all probes'}, rate ${RATE}, hosts ${HOSTS}; state ${state})`,
+      probes, seconds: round(seconds), pps: Math.round(probes / seconds), openFound: 0, openExpected: 0, missed: 0,
+      peakRssMb: round(Math.max(peak, end?.hwm ?? 0), 1),
+      note: `peak RSS = VmHWM from /proc (start-up included); RSS when connected and idle ${round(idle?.rss ?? 0, 1)} MB; sampled peak while scanning ${round(peak, 1)} MB; time includes service and UDP probes`,
+    };
+  } finally {
+    clearInterval(sampler);
+    agent.kill('SIGTERM');
+    await new Promise((resolve) => (agent.exitCode !== null ? resolve(undefined) : agent.once('exit', resolve)));
+    await server.close();
+    await pipeline.close();
+  }
 }
 
 function nmapScan(lab: Lab, hosts: string[], ports: number[]): Result {
@@ -138,12 +225,17 @@ async function main() {
       if (REPEAT > 1) r.note = `${r.note ? `${r.note}; ` : ''}fastest of ${REPEAT}: ${runs.map((x) => x.pps).join(', ')} /s`;
       results.push(r);
     };
-    repeat('agent SYN scan', () => agentScan(lab, hosts, ports.ports, 'syn'));
-    if (process.env.BENCH_CONNECT === '1') repeat('agent connect scan', () => agentScan(lab, hosts, ports.ports, 'connect'));
-    if (existsSync('/usr/bin/nmap')) repeat('nmap', () => nmapScan(lab, hosts, ports.ports));
-    repeat('zmap', () => zmapScan(lab, hosts, ports.ports, dir));
+    if (SCANNERS.has('syn')) repeat('agent SYN scan', () => agentScan(lab, hosts, ports.ports, 'syn'));
+    if (SCANNERS.has('real')) {
+      step('the real agent process');
+      results.push(await realAgentScan(lab, hosts, ports.ports, dir));
+      step(`real agent: ${JSON.stringify(results.at(-1))}`);
+    }
+    if (SCANNERS.has('connect')) repeat('agent connect scan', () => agentScan(lab, hosts, ports.ports, 'connect'));
+    if (SCANNERS.has('nmap') && existsSync('/usr/bin/nmap')) repeat('nmap', () => nmapScan(lab, hosts, ports.ports));
+    if (SCANNERS.has('zmap')) repeat('zmap', () => zmapScan(lab, hosts, ports.ports, dir));
     for (const r of results) process.stdout.write(`${JSON.stringify(r)}\n`);
-    const line = (r: Result) => `${r.scanner.padEnd(28)} ${String(r.pps).padStart(8)} probes/s  ${String(r.seconds).padStart(7)} s  ${r.openFound}/${r.openExpected} open found${r.cpuSeconds !== undefined ? `  CPU ${r.cpuSeconds} s` : ''}${r.peakRssMb ? `  peak RSS ${r.peakRssMb} MB` : ''}`;
+    const line = (r: Result) => `${r.scanner.padEnd(28)} ${String(r.pps).padStart(8)} probes/s  ${String(r.seconds).padStart(7)} s  ${r.openExpected ? `${r.openFound}/${r.openExpected} open found` : 'with service probes'}${r.cpuSeconds !== undefined ? `  CPU ${r.cpuSeconds} s` : ''}${r.peakRssMb ? `  peak RSS ${r.peakRssMb} MB` : ''}`;
     const load = (await import('node:os')).loadavg().map((x) => x.toFixed(2)).join(' ');
     process.stdout.write(`\n${hosts.length} hosts x ${ports.ports.length} ports (${PORTS}), open: ${OPEN.join(',')} on every host, rate asked ${RATE}/s, load average at the end ${load}\n${results.map(line).join('\n')}\n`);
     const syn = results.find((r) => r.scanner === 'sextant agent (SYN)');
