@@ -60,7 +60,8 @@ describe('two sites scanned by their own agents, end to end', { skip }, () => {
     for (const [i, lab] of labs.entries()) {
       const site = i === 0 ? sites.a : sites.b;
       const child = spawn('ip', [
-        'netns', 'exec', lab.name, process.execPath, '--import', 'tsx', join(REPO, 'test/integration/pipeline/agent-cli.ts'), 'agent',
+        // `sextant agent` as users start it: bin.js, which runs the agent from its esbuild bundle.
+        'netns', 'exec', lab.name, process.execPath, join(REPO, 'shared/cli/bin.js'), 'agent',
         '--collector', `${lab.hostAddress}:${server.port}`, '--name', `agent-${i}`, '--site', site,
         '--spool', join(dir, `spool-${i}`), '--scope', siteLabs[i]!.subnet,
       ], { cwd: REPO, env: { ...process.env, SEXTANT_ENROL_TOKEN: TOKEN, SEXTANT_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
