@@ -2,6 +2,7 @@
 // second), discovery first, then service probes on what answered; evidence
 // and progress go to the caller's sink as they are made.
 import { setMaxListeners } from 'node:events';
+import { isIPv4 } from 'node:net';
 import type { Logger } from '../../shared/logging.ts';
 import type { Probe, ProbeContext, ProbeResult, Target } from '../../shared/types.ts';
 import { probes as allProbes } from '../probes/index.ts';
@@ -167,9 +168,11 @@ async function scanHost(run: HostRun, ip: string): Promise<boolean> {
   const ping = env.pinger ? run.limiter.take(1, signal).then(() => env.pinger!.ping(ip, run.connectTimeoutMs, signal)) : Promise.resolve(undefined);
   const open: number[] = [];
   let closed: number | undefined;
-  if (run.syn) {
+  // The SYN scanner speaks IPv4; IPv6 targets are connect-scanned.
+  const syn = run.syn && isIPv4(ip) ? run.syn : undefined;
+  if (syn) {
     // One promise per host; the scanner paces and retries every port itself.
-    const states = await run.syn.scan(ip, run.ports, signal);
+    const states = await syn.scan(ip, run.ports, signal);
     for (let i = 0; i < states.length; i++) {
       if (states[i] === SYN_OPEN) open.push(run.ports[i] as number);
       else if (states[i] === SYN_CLOSED) closed ??= run.ports[i];
@@ -197,7 +200,7 @@ async function scanHost(run: HostRun, ip: string): Promise<boolean> {
 
   if (echo) sink.evidence(makeItem(items, { probe: 'icmp-echo', target: { ip, transport: 'icmp' }, facts: { 'icmp.echo_reply': 'true', 'icmp.ttl': String(echo.ttl) } }));
   if (mac) sink.evidence(makeItem(items, { probe: 'arp', target: { ip, transport: 'arp' }, facts: { 'mac.address': mac } }));
-  const portProbe = run.syn ? 'syn' : 'connect';
+  const portProbe = syn ? 'syn' : 'connect';
   for (const port of open) sink.evidence(makeItem(items, { probe: portProbe, target: { ip, port, transport: 'tcp' }, facts: { 'port.state': 'open' } }));
   if (open.length === 0 && closed !== undefined) {
     sink.evidence(makeItem(items, { probe: portProbe, target: { ip, transport: 'tcp' }, facts: { 'host.state': 'up' } }));

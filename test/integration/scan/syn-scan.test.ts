@@ -133,6 +133,36 @@ describe('SYN port scan in a namespace lab', { skip }, () => {
     ]);
   });
 
+  it('connect-scans IPv6 targets of the same task (the SYN scanner speaks IPv4)', async (t) => {
+    const server = net.createServer((c) => c.destroy());
+    try {
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen({ port: 0, host: '::1' }, () => resolve());
+      });
+    } catch {
+      return t.skip('no ::1 here');
+    }
+    const port = (server.address() as net.AddressInfo).port;
+    assertSafeTarget('::1');
+    const evidence: EvidenceItem[] = [];
+    try {
+      await runScanTask(
+        { taskId: 'syn-v6', targets: ['::1', '127.0.0.1'], exclude: [], ports: String(port), probes: [], ratePps: 5000, hostsInFlight: 4, probeTimeoutMs: 1000, osDetection: false },
+        { agentId: 'lab', log: memoryLogger().logger, probes: [], mac: () => undefined, raw: raw.transport },
+        { evidence: (e) => evidence.push(e), progress: () => undefined },
+        new AbortController().signal,
+      );
+    } finally {
+      server.close();
+    }
+    // ::1 answers on the port (connect); 127.0.0.1 has nothing there, so it is only up (RST to the SYN).
+    assert.deepEqual(evidence.map((e) => `${e.probe} ${e.ip}:${e.port} ${JSON.stringify(e.facts)}`).sort(), [
+      `connect ::1:${port} {"port.state":"open"}`,
+      'syn 127.0.0.1:0 {"host.state":"up"}',
+    ]);
+  });
+
   it('refuses a task outside the agent\'s scope before sending a packet', async () => {
     let sent = 0;
     const counting: PacketTransport = {
