@@ -46,17 +46,24 @@ export async function buildAgentBundle() {
   return out.text;
 }
 
-/** Builds, loads and runs the agent's command line; resolves with the exit code. */
-export async function runAgentBundle(argv) {
-  const text = await buildAgentBundle();
-  const dir = mkdtempSync(join(tmpdir(), 'sextant-agent-'));
-  let mod;
+/**
+ * Builds and loads the agent's command line; resolves with its `main`, or
+ * undefined (after saying why on stderr) when the bundle cannot be made here,
+ * and the caller runs the agent through tsx instead.
+ */
+export async function loadAgentBundle() {
+  let dir;
   try {
+    const text = await buildAgentBundle();
+    dir = mkdtempSync(join(tmpdir(), 'sextant-agent-'));
     const file = join(dir, 'agent.mjs');
     writeFileSync(file, text, { mode: 0o600 });
-    mod = await import(pathToFileURL(file).href);
+    const mod = await import(pathToFileURL(file).href);
+    return mod.main;
+  } catch (err) {
+    process.stderr.write(`sextant: running the agent through tsx (no bundle: ${err?.message ?? err})\n`);
+    return undefined;
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
-  return mod.main(argv);
 }

@@ -14,9 +14,11 @@ function subcommand(args) {
   return undefined;
 }
 
-if (subcommand(process.argv.slice(2)) === 'agent' && process.env.SEXTANT_AGENT_TSX !== '1') {
-  const { runAgentBundle } = await import('./agent-bundle.js');
-  process.exitCode = await runAgentBundle(process.argv);
+const agentMain = subcommand(process.argv.slice(2)) === 'agent' && process.env.SEXTANT_AGENT_TSX !== '1'
+  ? await (await import('./agent-bundle.js')).loadAgentBundle()
+  : undefined;
+if (agentMain) {
+  process.exitCode = await agentMain(process.argv);
 } else {
   const { register } = await import('tsx/esm/api');
   register();
