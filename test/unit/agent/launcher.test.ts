@@ -2,6 +2,9 @@
 // bundle (no tsx loader thread), with the same command line and errors; the
 // tsx path stays available (SEXTANT_AGENT_TSX=1) and is the fallback.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { sextant } from '../../helpers/cli.ts';
 
@@ -22,9 +25,15 @@ describe('the agent launcher', () => {
     const viaTsx = sextant(['agent', '--help'], { env: { SEXTANT_AGENT_TSX: '1' } });
     assert.equal(viaTsx.status, 0);
     assert.match(viaTsx.stdout, /--collector <host:port>/);
-    const noTmp = sextant(['agent', '--help'], { env: { TMPDIR: '/nonexistent/sextant-test' } });
-    assert.equal(noTmp.status, 0);
-    assert.match(noTmp.stdout, /--collector <host:port>/);
-    assert.match(noTmp.stderr, /running the agent through tsx \(no bundle: .*nonexistent/);
+    // A temporary directory that does not exist: no bundle file can be written (tsx then makes its cache there, inside ours).
+    const dir = mkdtempSync(join(tmpdir(), 'sx-launcher-'));
+    try {
+      const noTmp = sextant(['agent', '--help'], { env: { TMPDIR: join(dir, 'missing') } });
+      assert.equal(noTmp.status, 0);
+      assert.match(noTmp.stdout, /--collector <host:port>/);
+      assert.match(noTmp.stderr, /running the agent through tsx \(no bundle: ENOENT.*missing/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
