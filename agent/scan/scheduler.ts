@@ -169,15 +169,25 @@ async function scanHost(run: HostRun, ip: string): Promise<boolean> {
   const open: number[] = [];
   let closed: number | undefined;
   // The SYN scanner speaks IPv4; IPv6 targets are connect-scanned.
-  const syn = run.syn && isIPv4(ip) ? run.syn : undefined;
+  let syn = run.syn && isIPv4(ip) ? run.syn : undefined;
   if (syn) {
     // One promise per host; the scanner paces and retries every port itself.
     const states = await syn.scan(ip, run.ports, signal);
-    for (let i = 0; i < states.length; i++) {
-      if (states[i] === SYN_OPEN) open.push(run.ports[i] as number);
-      else if (states[i] === SYN_CLOSED) closed ??= run.ports[i];
+    if (syn.stats.sent === 0 && syn.stats.sendFailures > 0 && run.syn === syn) {
+      // Raw sockets opened but the kernel refuses every crafted packet (an
+      // OUTPUT firewall, a sandbox): connect-scan the rest of the task instead.
+      env.log.warn({ failures: syn.stats.sendFailures }, 'SYN probes cannot be sent: TCP connect for the rest of the task');
+      run.syn = undefined;
     }
-  } else {
+    if (run.syn !== syn) syn = undefined;
+    else {
+      for (let i = 0; i < states.length; i++) {
+        if (states[i] === SYN_OPEN) open.push(run.ports[i] as number);
+        else if (states[i] === SYN_CLOSED) closed ??= run.ports[i];
+      }
+    }
+  }
+  if (!syn) {
     const connect = env.connect ?? connectPort;
     // A few workers per host pull ports in turn: sockets are opened as fast as the rate allows, never all at once.
     let next = 0;

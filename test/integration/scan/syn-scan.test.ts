@@ -163,6 +163,21 @@ describe('SYN port scan in a namespace lab', { skip }, () => {
     ]);
   });
 
+  it('connect-scans when the kernel refuses every crafted packet (raw sockets open, sending forbidden)', async () => {
+    const refusing: PacketTransport = { ...raw.transport, onBorrowed: (h) => raw.transport.onBorrowed!(h), sendNow: () => false };
+    const { logger, entries } = memoryLogger('warn');
+    const evidence: EvidenceItem[] = [];
+    const final = await runScanTask(
+      { taskId: 'syn-refused', targets: [live[0]!], exclude: [], ports: '22,80,81', probes: [], ratePps: 5000, hostsInFlight: 4, probeTimeoutMs: 1000, osDetection: false },
+      { agentId: 'lab', log: logger, probes: [], mac: () => undefined, raw: refusing },
+      { evidence: (e) => evidence.push(e), progress: () => undefined },
+      new AbortController().signal,
+    );
+    assert.equal(final.state, 'done');
+    assert.deepEqual(evidence.map((e) => `${e.probe} ${e.ip}:${e.port}`).sort(), [`connect ${live[0]}:22`, `connect ${live[0]}:80`]);
+    assert.ok(entries.some((e) => /SYN probes cannot be sent/.test(String(e.msg))));
+  });
+
   it('refuses a task outside the agent\'s scope before sending a packet', async () => {
     let sent = 0;
     const counting: PacketTransport = {
