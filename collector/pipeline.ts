@@ -225,10 +225,11 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         // With no publisher there is no one to tell: no event is even built.
         if (!entry.event || !durableEvents) continue;
         const msgId = `${entry.after.id}:${entry.after.revision}`;
-        const envelope = JSON.stringify({ event: entry.event, site: batch.site, changes: entry.changes });
-        outbox.push({ subject: assetSubject(batch.site, entry.event, prefix), msgId, assetId: entry.after.id, envelope });
-        // The body is the envelope with the asset put in, in the order {event, site, asset, changes}.
-        if (bodies.size < MAX_HELD_BODIES) bodies.set(msgId, `{"event":${JSON.stringify(entry.event)},"site":${JSON.stringify(batch.site)},"asset":${JSON.stringify(assetView(entry.after))},"changes":${JSON.stringify(entry.changes)}}`);
+        // Serialized once for both: the envelope {event, site, changes} and the body {event, site, asset, changes}.
+        const head = `{"event":${JSON.stringify(entry.event)},"site":${JSON.stringify(batch.site)},`;
+        const changes = `"changes":${JSON.stringify(entry.changes)}}`;
+        outbox.push({ subject: assetSubject(batch.site, entry.event, prefix), msgId, assetId: entry.after.id, envelope: head + changes });
+        if (bodies.size < MAX_HELD_BODIES) bodies.set(msgId, `${head}"asset":${JSON.stringify(assetView(entry.after))},${changes}`);
       }
       const write: Planned['write'] = {
         batchId: batch.batchId,
