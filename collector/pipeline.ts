@@ -171,8 +171,13 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   // agent resends them), the site states are dropped and reloaded from the
   // store, so the inventory in memory is again exactly what was committed.
   let epoch = 0;
-  /** Evidence ids of planned, not yet committed batches. */
-  const pendingIds = new Set<string>();
+  /**
+   * Evidence ids of planned batches: 0 while uncommitted, then the number of
+   * the commit that stored them, until no plan can hold an id lookup older
+   * than that commit (a lookup that started before it did not see them).
+   */
+  const pendingIds = new Map<string, number>();
+  let commits = 0;
   /** Commits not yet settled, oldest first; planning stays at most MAX_AHEAD batches ahead. */
   const uncommitted: Array<Promise<unknown>> = [];
   let planQueue: Promise<unknown> = Promise.resolve();
@@ -200,13 +205,15 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     const ids = batch.records.map((r) => r.id);
     for (;;) {
       const at = epoch;
+      const since = commits;
       const known = await store.knownEvidence(ids);
       const state = await siteState(batch.site);
       // A commit failed while waiting: plan again on the reloaded state.
       if (at !== epoch) continue;
       const seen = new Set<string>();
       const fresh = batch.records.filter((r) => {
-        if (known.has(r.id) || pendingIds.has(r.id) || seen.has(r.id)) return false;
+        const pending = pendingIds.get(r.id);
+        if (known.has(r.id) || (pending !== undefined && (pending === 0 || pending > since)) || seen.has(r.id)) return false;
         seen.add(r.id);
         return true;
       });
@@ -242,7 +249,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       };
       // Nothing below throws: the plan becomes part of the state the next one builds on.
       applySiteUpdate(state, update);
-      for (const r of fresh) pendingIds.add(r.id);
+      // Plans run one at a time, so later ones look ids up after commit `since`: older entries are done.
+      for (const [id, n] of pendingIds) if (n !== 0 && n <= since) pendingIds.delete(id);
+      for (const r of fresh) pendingIds.set(r.id, 0);
       return { epoch: at, batch, received, started, fresh, write, created, updated };
     }
   };
@@ -265,7 +274,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       invalidate();
       throw err;
     }
-    for (const r of fresh) pendingIds.delete(r.id);
+    commits++;
+    for (const r of fresh) pendingIds.set(r.id, commits);
     log.store.debug({ batch: batch.batchId, ...result, assets: write.assets.length, events: write.outbox.length, ms: Math.round(performance.now() - committing) }, 'batch stored');
     const duplicates = batch.records.length - fresh.length + result.duplicates;
     log.pipeline.debug({
