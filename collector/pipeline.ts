@@ -24,6 +24,7 @@ import { DEFAULT_LIMITS, validateBatch, type IngestLimits } from './ingest/index
 import type { OuiTable } from './oui/index.ts';
 import { assetSubject, DEFAULT_SUBJECT_PREFIX, type Publisher } from './publish/index.ts';
 import type { OutboxMessage, Store } from './store/index.ts';
+import type { MergePolicy } from './merge/index.ts';
 
 export { openSqliteStore } from './store/index.ts';
 export { connectPublisher, createMemoryPublisher, createNoopPublisher } from './publish/index.ts';
@@ -61,7 +62,12 @@ export interface PipelineOptions {
   /** Remembered Recog results by (key, value); 0 turns the memo off. */
   recogMemoSize?: number;
   now?: () => number;
+  /** Which keys may match and break per source (collector/merge/policy.ts); default DEFAULT_POLICY. */
+  mergePolicy?: MergePolicy;
 }
+
+/** Strong keys join sites, so the pipeline keeps one state for the whole inventory. */
+const ALL_SITES = '*';
 
 const OUTBOX_PAGE = 1000;
 /** Bodies held in memory for publishing; beyond this they are rebuilt from the store. */
@@ -88,7 +94,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const siteState = (site: string): Promise<SiteState> => {
     let state = sites.get(site);
     if (!state) {
-      state = store.loadSite(site).then((assets) => indexSite(site, assets));
+      state = (site === ALL_SITES ? store.listAssets() : store.loadSite(site)).then((assets) => indexSite(site, assets));
       // A failed load is retried by the next batch rather than cached.
       state.catch(() => sites.delete(site));
       sites.set(site, state);
@@ -170,8 +176,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     });
     const fingerprints = fresh.map(fingerprint);
     const observations = buildObservations(fresh, fingerprints);
-    const state = await siteState(batch.site);
-    const update = planSiteUpdate(state, observations);
+    const state = await siteState(ALL_SITES);
+    const update = planSiteUpdate(state, observations, opts.mergePolicy ? { policy: opts.mergePolicy } : {});
     log.merge.debug({ batch: batch.batchId, site: batch.site, observations: observations.length, assets: update.changed.size }, 'observations merged');
     let created = 0;
     let updated = 0;
@@ -181,9 +187,11 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       else if (entry.event === 'updated') updated++;
       // With no publisher there is no one to tell: no event is even built.
       if (!entry.event || !durableEvents) continue;
-      const event: AssetEvent = { event: entry.event, site: batch.site, asset: assetView(entry.after), changes: entry.changes };
+      // An asset's events go to its home site, which a merge across sites may make another than the batch's.
+      const site = entry.after.site;
+      const event: AssetEvent = { event: entry.event, site, asset: assetView(entry.after), changes: entry.changes };
       const msgId = `${entry.after.id}:${entry.after.revision}`;
-      outbox.push({ subject: assetSubject(batch.site, entry.event, prefix), msgId, assetId: entry.after.id, envelope: JSON.stringify({ event: event.event, site: event.site, changes: event.changes }) });
+      outbox.push({ subject: assetSubject(site, entry.event, prefix), msgId, assetId: entry.after.id, envelope: JSON.stringify({ event: event.event, site: event.site, changes: event.changes }) });
       if (bodies.size < MAX_HELD_BODIES) bodies.set(msgId, JSON.stringify(event));
     }
     const acknowledged = published;
@@ -197,7 +205,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         site: batch.site,
         receivedAt: new Date(received).toISOString(),
         evidence: fresh.map((record) => ({ record, assetId: update.evidenceAsset.get(record.id) })),
-        assets: [...update.changed.values()].map((e) => ({ asset: e.after, previous: e.before, seenOnly: e.seenOnly })),
+        assets: [...update.changed.values()].filter((e) => !e.mergedInto).map((e) => ({ asset: e.after, previous: e.before, seenOnly: e.seenOnly })),
+        deleted: [...update.changed.values()].filter((e) => e.mergedInto).map((e) => ({ id: e.after.id, into: e.mergedInto! })),
         outbox,
         published: acknowledged,
       });

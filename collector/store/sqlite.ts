@@ -137,6 +137,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   const insertService = db.prepare(`INSERT OR REPLACE INTO asset_services
     (asset_id, address, transport, port, protocol, vendor, product, version, cpe23, first_seen)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const deleteAsset = db.prepare('DELETE FROM assets WHERE id = ?');
+  const moveEvidence = db.prepare('UPDATE evidence SET asset_id = ? WHERE asset_id = ?');
   const insertOutbox = db.prepare('INSERT INTO outbox (subject, msg_id, asset_id, envelope) VALUES (?, ?, ?, ?)');
   const deleteOutbox = db.prepare('DELETE FROM outbox WHERE seq = ?');
   const selectSite = db.prepare('SELECT doc, seen FROM assets WHERE site = ? ORDER BY rowid');
@@ -181,6 +183,12 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       );
       if (info.changes === 1) stored++;
       else duplicates++;
+    }
+    // Absorbed assets go first, so the survivor's child rows (their addresses among them) land once.
+    for (const { id, into } of w.deleted ?? []) {
+      clearChildren(id);
+      deleteAsset.run(id);
+      moveEvidence.run(into, id);
     }
     const rewrite = w.assets.filter(({ asset, previous }) => !previous || childKey(previous) !== childKey(asset)).map(({ asset }) => asset);
     for (const { asset, seenOnly } of w.assets) {
