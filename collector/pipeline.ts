@@ -14,7 +14,9 @@ import {
   planSiteUpdate,
   type AssetEvent,
   type AssetView,
+  type ChangedAsset,
   type EvidenceFingerprint,
+  type SiteUpdate,
   type Matchers,
   type SiteState,
 } from './assets/index.ts';
@@ -23,7 +25,7 @@ import type { OsDb } from './fingerprint/os/index.ts';
 import { DEFAULT_LIMITS, validateBatch, type IngestLimits } from './ingest/index.ts';
 import type { OuiTable } from './oui/index.ts';
 import { assetSubject, DEFAULT_SUBJECT_PREFIX, type Publisher } from './publish/index.ts';
-import type { OutboxMessage, Store } from './store/index.ts';
+import type { BatchWrite, OutboxMessage, Store } from './store/index.ts';
 import type { MergePolicy } from './merge/index.ts';
 
 export { openSqliteStore } from './store/index.ts';
@@ -40,7 +42,49 @@ export interface IngestBatch {
   records: Evidence[];
 }
 
+/** The event of one changed asset, or nothing to publish. */
+export function assetEvent(entry: ChangedAsset, prefix: string): { message: OutboxMessage; body: string } | undefined {
+  if (!entry.event) return undefined;
+  // An asset's events go to its home site, which a merge across sites may make another than the batch's.
+  const site = entry.after.site;
+  const event: AssetEvent = { event: entry.event, site, asset: assetView(entry.after), changes: entry.changes };
+  const msgId = `${entry.after.id}:${entry.after.revision}`;
+  return {
+    message: { subject: assetSubject(site, entry.event, prefix), msgId, assetId: entry.after.id, envelope: JSON.stringify({ event: event.event, site: event.site, changes: event.changes }) },
+    body: JSON.stringify(event),
+  };
+}
+
+/** What a manual merge or split writes: its assets and events, no evidence. */
+export function manualWrite(update: SiteUpdate, at: string, outbox: OutboxMessage[]): BatchWrite {
+  return {
+    batchId: `manual:${at}:${[...update.changed.keys()].join(',').slice(0, 120)}`,
+    agentId: 'manual',
+    site: update.site,
+    receivedAt: at,
+    evidence: [],
+    assets: [...update.changed.values()].filter((e) => !e.mergedInto).map((e) => ({ asset: e.after, previous: e.before, seenOnly: false })),
+    deleted: [...update.changed.values()].filter((e) => e.mergedInto).map((e) => ({ id: e.after.id, into: e.mergedInto! })),
+    outbox,
+  };
+}
+
+/**
+ * A manual merge or split straight on a store (`sextant merge --db`): the
+ * events go to the outbox, which the collector publishes when it next runs.
+ * While a collector runs on the same file, use its API (Pipeline.adjust) instead.
+ */
+export async function adjustStore(store: Store, plan: (state: SiteState) => SiteUpdate, options: { prefix?: string; now?: Date } = {}): Promise<SiteUpdate> {
+  const state = indexSite(ALL_SITES, await store.listAssets());
+  const update = plan(state);
+  const outbox = [...update.changed.values()].flatMap((e) => assetEvent(e, options.prefix ?? DEFAULT_SUBJECT_PREFIX)?.message ?? []);
+  await store.commitBatch(manualWrite(update, (options.now ?? new Date()).toISOString(), outbox));
+  return update;
+}
+
 export interface Pipeline {
+  /** A manual merge or split, in turn with the batches; resolves after commit (events published like a batch's). */
+  adjust(plan: (state: SiteState) => SiteUpdate): Promise<SiteUpdate>;
   /** Validates, stores (one transaction), fingerprints, merges and publishes. Resolves only after commit. */
   ingest(batch: IngestBatch): Promise<{ stored: number; duplicates: number }>;
   assets(site?: string): Promise<AssetView[]>;
@@ -187,12 +231,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       else if (entry.event === 'updated') updated++;
       // With no publisher there is no one to tell: no event is even built.
       if (!entry.event || !durableEvents) continue;
-      // An asset's events go to its home site, which a merge across sites may make another than the batch's.
-      const site = entry.after.site;
-      const event: AssetEvent = { event: entry.event, site, asset: assetView(entry.after), changes: entry.changes };
-      const msgId = `${entry.after.id}:${entry.after.revision}`;
-      outbox.push({ subject: assetSubject(site, entry.event, prefix), msgId, assetId: entry.after.id, envelope: JSON.stringify({ event: event.event, site: event.site, changes: event.changes }) });
-      if (bodies.size < MAX_HELD_BODIES) bodies.set(msgId, JSON.stringify(event));
+      const ev = assetEvent(entry, prefix)!;
+      outbox.push(ev.message);
+      if (bodies.size < MAX_HELD_BODIES) bodies.set(ev.message.msgId, ev.body);
     }
     const acknowledged = published;
     published = [];
@@ -229,7 +270,31 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   // Events an earlier run committed but could not publish go out first.
   if (durableEvents) void drainOutbox();
 
+  const runAdjust = async (plan: (state: SiteState) => SiteUpdate): Promise<SiteUpdate> => {
+    const state = await siteState(ALL_SITES);
+    const update = plan(state);
+    const outbox: OutboxMessage[] = [];
+    for (const entry of update.changed.values()) {
+      const ev = durableEvents ? assetEvent(entry, prefix) : undefined;
+      if (!ev) continue;
+      outbox.push(ev.message);
+      bodies.set(ev.message.msgId, ev.body);
+    }
+    await store.commitBatch(manualWrite(update, new Date(now()).toISOString(), outbox));
+    applySiteUpdate(state, update);
+    log.merge.info({ assets: [...update.changed.keys()] }, 'manual merge/split committed');
+    return update;
+  };
+
   return {
+    async adjust(plan) {
+      if (closed) throw new Error('pipeline is closed');
+      const run = queue.then(() => runAdjust(plan));
+      queue = run.catch(() => undefined);
+      const update = await run;
+      if (durableEvents) await drainOutbox();
+      return update;
+    },
     async ingest(input) {
       if (closed) throw new Error('pipeline is closed');
       const received = now();

@@ -3,7 +3,8 @@
 // the store has committed it, so a failed commit changes nothing. Which asset
 // an observation belongs to is decided in collector/merge/ (keys, policy).
 import { diffAssets } from './view.ts';
-import { mergeObservation, releaseAddress } from './merge.ts';
+import { mergeObservation, newAssetId, releaseAddress } from './merge.ts';
+import { SextantError } from '../../shared/errors.ts';
 import type { Asset, AssetChange, AssetEventKind, Observation } from './types.ts';
 import {
   absorbAssets,
@@ -14,7 +15,9 @@ import {
   INTEGRATION_SITE,
   recordIdentities,
   resolveObservation,
+  splitAsset,
   type MergeIndex,
+  type SplitPart,
   type MergeLogEntry,
   type MergePolicy,
 } from '../merge/index.ts';
@@ -107,7 +110,12 @@ export function planSiteUpdate(state: SiteState, observations: Observation[], op
     }
     let target = r.target === undefined ? undefined : current(r.target);
     if (target && r.absorb.length > 0) {
-      const others = r.absorb.map((m) => current(m.assetId)!).filter(Boolean);
+      // The oldest asset keeps its id (then the one with more evidence): ids users saw first stay.
+      const group = [target, ...r.absorb.map((m) => current(m.assetId)!).filter(Boolean)].sort(
+        (a, b) => a.first_seen.localeCompare(b.first_seen) || b.evidence_count - a.evidence_count || a.id.localeCompare(b.id),
+      );
+      target = group[0]!;
+      const others = group.slice(1);
       const why = r.absorb.map((m) => `${m.kind} ${m.value}`).join(', ');
       const entry: MergeLogEntry = {
         at: obs.lastSeen,
@@ -115,7 +123,7 @@ export function planSiteUpdate(state: SiteState, observations: Observation[], op
         key: r.absorb[0]!.kind,
         value: r.absorb[0]!.value,
         source: obs.source ?? 'sextant',
-        reason: `one device: ${r.matched!.kind} ${r.matched!.value} found this asset and ${why} found ${others.map((o) => o.id).join(', ')} (evidence ${obs.evidenceIds[0] ?? obs.ip})`,
+        reason: `one device: ${r.matched!.kind} ${r.matched!.value} found ${r.matched!.assetId} and ${why} found ${r.absorb.map((m) => m.assetId).join(', ')} (evidence ${obs.evidenceIds[0] ?? obs.ip})`,
         from: others.map((o) => o.id),
       };
       target = absorbAssets(target, others, entry);
@@ -209,4 +217,81 @@ export function applySiteUpdate(state: SiteState, update: SiteUpdate): void {
     else state.keys.set(key, id);
   }
   for (const key of update.shared) state.shared.add(key);
+}
+
+/** The update of a manual command: same shape as a batch's, so the store and events treat it alike. */
+function manualUpdate(state: SiteState, changed: Array<{ asset: Asset; mergedInto?: string }>): SiteUpdate {
+  const update: SiteUpdate = { site: state.site, changed: new Map(), evidenceAsset: new Map(), keyIndex: new Map(), shared: new Set() };
+  for (const { asset, mergedInto } of changed) {
+    const before = state.assets.get(asset.id);
+    const entry: ChangedAsset = { before, after: asset, changes: [], event: undefined, seenOnly: false };
+    if (mergedInto) {
+      entry.mergedInto = mergedInto;
+      entry.changes = [{ field: 'merged_into', before: null, after: mergedInto }];
+      entry.event = 'deleted';
+    } else {
+      entry.changes = diffAssets(before, asset);
+      entry.event = before ? 'updated' : 'created';
+    }
+    entry.after = { ...asset, revision: (before?.revision ?? 0) + 1 };
+    update.changed.set(asset.id, entry);
+  }
+  for (const { asset, mergedInto } of changed) {
+    if (mergedInto) {
+      for (const key of assetIndexKeys(asset)) if (state.keys.get(key) === asset.id) update.keyIndex.set(key, mergedInto);
+    }
+  }
+  for (const { asset, mergedInto } of changed) {
+    if (mergedInto) continue;
+    // A split takes keys away: their entries go before the new holder's are set.
+    const before = state.assets.get(asset.id);
+    const now = new Set(assetIndexKeys(asset));
+    if (before) for (const key of assetIndexKeys(before)) if (!now.has(key) && state.keys.get(key) === asset.id && !update.keyIndex.has(key)) update.keyIndex.set(key, null);
+  }
+  for (const { asset, mergedInto } of changed) if (!mergedInto) for (const key of assetIndexKeys(asset)) update.keyIndex.set(key, asset.id);
+  return update;
+}
+
+function existing(state: SiteState, id: string): Asset {
+  const asset = state.assets.get(id);
+  if (!asset) throw new SextantError('MERGE_ASSET_UNKNOWN', `no asset ${JSON.stringify(id)}`, { field: 'id' });
+  return asset;
+}
+
+/**
+ * `sextant merge ID ID...`: the first asset absorbs the others, whatever their
+ * keys say; recorded as manual (later evidence finds the one asset by any of their keys).
+ */
+export function planManualMerge(state: SiteState, ids: string[], at: string, reason = 'merged by hand'): SiteUpdate {
+  const unique = [...new Set(ids)];
+  if (unique.length < 2) throw new SextantError('MERGE_REFUSED', 'name at least two different assets to merge', { field: 'id' });
+  const [target, ...others] = unique.map((id) => existing(state, id));
+  const merged = absorbAssets({ ...target!, no_merge: (target!.no_merge ?? []).filter((id) => !unique.includes(id)) }, others.map((o) => ({ ...o, no_merge: (o.no_merge ?? []).filter((id) => !unique.includes(id)) })), {
+    at,
+    action: 'manual_merge',
+    reason,
+    from: others.map((o) => o.id),
+  });
+  return manualUpdate(state, [
+    { asset: merged },
+    ...others.map((o) => ({ asset: { ...o, alive: false, merge_log: appendLog(o.merge_log, { at, action: 'manual_merge' as const, reason: `merged by hand into ${target!.id}`, from: [target!.id] }) }, mergedInto: target!.id })),
+  ]);
+}
+
+/**
+ * `sextant split ID --address A | --key KIND:VALUE`: the address (with its
+ * services) or the key becomes a new asset, pinned there; the two are never
+ * merged again automatically.
+ */
+export function planManualSplit(state: SiteState, id: string, part: SplitPart, at: string, reason = 'split by hand'): SiteUpdate {
+  const asset = existing(state, id);
+  if ('address' in part && !asset.addresses.some((a) => a.address === part.address)) {
+    throw new SextantError('MERGE_REFUSED', `asset ${id} has no address ${part.address} (it has ${asset.addresses.map((a) => a.address).join(', ') || 'none'})`, { field: 'address' });
+  }
+  if ('key' in part && !(asset.identities ?? []).some((i) => i.kind === part.key.kind && i.value === part.key.value) && !(part.key.kind === 'mac' && asset.macs.some((m) => m.mac === part.key.value))) {
+    throw new SextantError('MERGE_REFUSED', `asset ${id} has no key ${part.key.kind}:${part.key.value} (see sextant asset explain ${id})`, { field: 'key' });
+  }
+  const newId = newAssetId(asset.site, `split:${id}:${'address' in part ? part.address : `${part.key.kind}:${part.key.value}`}:${at}`);
+  const { kept, split } = splitAsset(asset, part, newId, at, reason);
+  return manualUpdate(state, [{ asset: kept }, { asset: split }]);
 }

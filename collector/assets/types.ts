@@ -121,6 +121,8 @@ export interface Asset {
   merge_log?: MergeLogEntry[];
   /** Assets a manual split separated from this one: never merged again automatically. */
   no_merge?: string[];
+  /** Index keys a manual split gave this asset: evidence with them comes here, whatever else it says. */
+  pins?: string[];
 }
 
 export interface ServiceView {

@@ -3,9 +3,9 @@
 // merge log. Pure: inputs are never modified.
 import { fromStored } from '../assets/merge.ts';
 import type { AddressRecord, Asset, MacRecord, Observation, ServiceRecord } from '../assets/types.ts';
-import { INTEGRATION_SITE, macKey, SITE_SCOPED } from './identity.ts';
+import { indexKey, INTEGRATION_SITE, macKey, SITE_SCOPED } from './identity.ts';
 import { observationClaims } from './resolve.ts';
-import type { AssetIdentity, MergeLogEntry } from './types.ts';
+import type { AssetIdentity, IdentityKind, MergeLogEntry } from './types.ts';
 
 /** The log keeps the newest entries; the first (how the asset was created) always stays. */
 export const MERGE_LOG_LIMIT = 64;
@@ -54,7 +54,7 @@ export function recordIdentities(asset: Asset, obs: Observation): Asset {
   }
   const sources = asset.sources?.includes(source) ? asset.sources : [...(asset.sources ?? []), source];
   const sites = asset.sites ?? [asset.site];
-  const withSite = obs.site && !sites.includes(obs.site) ? [...sites, obs.site] : sites;
+  const withSite = obs.site && obs.site !== INTEGRATION_SITE && !sites.includes(obs.site) ? [...sites, obs.site] : sites;
   if (identities === asset.identities && sources === asset.sources && withSite === asset.sites) return asset;
   return { ...asset, identities, sources, sites: withSite };
 }
@@ -111,6 +111,7 @@ export function absorbAssets(target: Asset, others: Asset[], entry: MergeLogEntr
       identities,
       sources: union(out.sources ?? ['sextant'], o.sources ?? ['sextant']),
       sites: union(out.sites ?? [out.site], o.sites ?? [o.site]),
+      pins: union(out.pins, o.pins),
       no_merge: union(out.no_merge, o.no_merge).filter((id) => id !== target.id && !others.some((x) => x.id === id)),
       merge_log: [...(out.merge_log ?? [])],
     };
@@ -119,6 +120,7 @@ export function absorbAssets(target: Asset, others: Asset[], entry: MergeLogEntr
   }
   out.merge_log = appendLog(out.merge_log!.sort((a, b) => a.at.localeCompare(b.at)), entry);
   if (out.no_merge!.length === 0) delete out.no_merge;
+  if (out.pins!.length === 0) delete out.pins;
   out.services.sort((a, b) => a.address.localeCompare(b.address) || a.transport.localeCompare(b.transport) || a.port - b.port);
   return fromStored(out);
 }
@@ -150,6 +152,7 @@ export function splitAsset(asset: Asset, part: SplitPart, newId: string, at: str
     no_merge: union(asset.no_merge, [newId]),
     merge_log: appendLog(asset.merge_log, keptEntry),
   });
+  if ('address' in part) kept.pins = (asset.pins ?? []).filter((p) => p !== indexKey('ip', part.address, asset.site));
   kept.alive = asset.alive && kept.addresses.length > 0;
   const first = [...addresses.map((a) => a.first_seen), ...identities.map((i) => i.first_seen), ...macs.map((m) => m.first_seen)].sort()[0] ?? at;
   const last = [...addresses.map((a) => a.last_seen), ...identities.map((i) => i.last_seen), ...macs.map((m) => m.last_seen)].sort().at(-1) ?? at;
@@ -173,6 +176,7 @@ export function splitAsset(asset: Asset, part: SplitPart, newId: string, at: str
     identities,
     merge_log: [splitEntry],
     no_merge: [asset.id],
+    pins: 'address' in part ? [indexKey('ip', part.address, asset.site)] : part.key.kind === 'ip' ? [] : [indexKey(part.key.kind as IdentityKind, part.key.value, asset.site)],
   });
   return { kept, split };
 }

@@ -106,5 +106,6 @@ export function assetIndexKeys(asset: Asset): string[] {
     } else out.push(indexKey(i.kind, i.value, undefined));
   }
   for (const a of asset.addresses) out.push(indexKey('ip', a.address, a.site ?? asset.site));
+  for (const p of asset.pins ?? []) out.push(`pin:${p}`);
   return out;
 }

@@ -91,7 +91,7 @@ const ORDER = new Map(IDENTITY_KINDS.map((k, i) => [k, i]));
  * The observation's site is `undefined` for integration records imported without
  * a site: their names then match any site's (a managed laptop is the same laptop everywhere).
  */
-export function resolveObservation(index: MergeIndex, policy: MergePolicy, obs: Observation, site: string | undefined = obs.site): Resolution {
+export function resolveObservation(index: MergeIndex, policy: MergePolicy, obs: Observation, site: string | undefined): Resolution {
   const rules = sourcePolicy(policy, obs.source ?? 'sextant');
   const claims = observationClaims(obs);
   const mine = new Map<IdentityKind, string[]>();
@@ -115,6 +115,13 @@ export function resolveObservation(index: MergeIndex, policy: MergePolicy, obs: 
   keys.sort((a, b) => ORDER.get(a.claim.kind)! - ORDER.get(b.claim.kind)!);
 
   const out: Resolution = { absorb: [], refused: [], shared: [] };
+  // A manual split pinned some keys (an address, a MAC) to an asset: that decision wins.
+  for (const { claim } of keys) {
+    const key = claimKey(claim, site);
+    const pinned = index.lookup(`pin:${key}`);
+    const asset = pinned === undefined ? undefined : index.asset(pinned);
+    if (asset) return { ...out, target: asset.id, matched: { key, kind: claim.kind, value: claim.value, assetId: asset.id } };
+  }
   let target: Asset | undefined;
   const group: Asset[] = [];
   for (const { claim, rule } of keys) {
