@@ -81,7 +81,7 @@ function assetOf(row: AssetRow): Asset {
 /** Everything the child tables hold of an asset; equal keys mean no child row to rewrite. */
 function childKey(a: Asset): string {
   let key = '';
-  for (const x of a.addresses) key += `${x.address}|${x.first_seen};`;
+  for (const x of a.addresses) key += `${x.site ?? ''}|${x.address}|${x.first_seen};`;
   for (const m of a.macs) key += `${m.mac}|${m.vendor ?? ''}|${m.first_seen};`;
   for (const s of a.services) key += `${s.address}|${s.transport}|${s.port}|${s.protocol ?? ''}|${s.vendor ?? ''}|${s.product ?? ''}|${s.version ?? ''}|${s.cpe23 ?? ''}|${s.first_seen};`;
   return key;
@@ -165,7 +165,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     deleteServices.run(id);
   };
   const writeChildren = (a: Asset) => {
-    for (const x of a.addresses) insertAddress.run(a.site, x.address, a.id, x.first_seen);
+    for (const x of a.addresses) insertAddress.run(x.site ?? a.site, x.address, a.id, x.first_seen);
     for (const m of a.macs) insertMac.run(a.site, m.mac, a.id, m.vendor ?? null, m.first_seen);
     for (const s of a.services) {
       insertService.run(a.id, s.address, s.transport, s.port, s.protocol ?? null, s.vendor ?? null, s.product ?? null, s.version ?? null, s.cpe23 ?? null, s.first_seen);
