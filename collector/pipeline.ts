@@ -15,6 +15,7 @@ import {
   type AssetEvent,
   type AssetView,
   type ChangedAsset,
+  planScopeRelease,
   type EvidenceFingerprint,
   type SiteUpdate,
   type Matchers,
@@ -27,6 +28,8 @@ import type { OuiTable } from './oui/index.ts';
 import { assetSubject, DEFAULT_SUBJECT_PREFIX, type Publisher } from './publish/index.ts';
 import type { BatchWrite, OutboxMessage, Store } from './store/index.ts';
 import type { MergePolicy } from './merge/index.ts';
+import type { ScanFinished } from './server/types.ts';
+import { parseTargets } from '../agent/scope/targets.ts';
 
 export { openSqliteStore } from './store/index.ts';
 export { connectPublisher, createMemoryPublisher, createNoopPublisher } from './publish/index.ts';
@@ -40,6 +43,14 @@ export interface IngestBatch {
   agentId: string;
   site: string;
   records: Evidence[];
+}
+
+/** Membership in a task's scope: its targets minus its exclusions (the agent's own parser). */
+export function scopeOf(scan: Pick<ScanFinished, 'targets' | 'exclude'>): (ip: string) => boolean {
+  const targets = parseTargets(scan.targets);
+  const exclude = scan.exclude.length > 0 ? parseTargets(scan.exclude) : undefined;
+  if (!targets.ok) return () => false;
+  return (ip) => targets.set.contains(ip) && !(exclude?.ok && exclude.set.contains(ip));
 }
 
 /** The event of one changed asset, or nothing to publish. */
@@ -83,6 +94,8 @@ export async function adjustStore(store: Store, plan: (state: SiteState) => Site
 }
 
 export interface Pipeline {
+  /** A finished scan: in-scope addresses that did not answer leave their assets (in turn with batches). */
+  scanFinished(scan: ScanFinished): Promise<SiteUpdate>;
   /** A manual merge or split, in turn with the batches; resolves after commit (events published like a batch's). */
   adjust(plan: (state: SiteState) => SiteUpdate): Promise<SiteUpdate>;
   /** Validates, stores (one transaction), fingerprints, merges and publishes. Resolves only after commit. */
@@ -286,14 +299,21 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     return update;
   };
 
+  const adjust = async (plan: (state: SiteState) => SiteUpdate): Promise<SiteUpdate> => {
+    if (closed) throw new Error('pipeline is closed');
+    const run = queue.then(() => runAdjust(plan));
+    queue = run.catch(() => undefined);
+    const update = await run;
+    if (durableEvents) await drainOutbox();
+    return update;
+  };
+
   return {
-    async adjust(plan) {
-      if (closed) throw new Error('pipeline is closed');
-      const run = queue.then(() => runAdjust(plan));
-      queue = run.catch(() => undefined);
-      const update = await run;
-      if (durableEvents) await drainOutbox();
-      return update;
+    adjust,
+    scanFinished(scan) {
+      const inScope = scopeOf(scan);
+      const at = new Date(now()).toISOString();
+      return adjust((state) => planScopeRelease(state, { site: scan.site, inScope, before: scan.startedAt, at, reason: `the scan of task ${scan.taskId} (${scan.targets.join(',')})` }));
     },
     async ingest(input) {
       if (closed) throw new Error('pipeline is closed');

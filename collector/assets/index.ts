@@ -20,4 +20,4 @@ export { fingerprintEvidence, memoizedRecog, OS_PROBES_KEY, type EvidenceFingerp
 export { buildObservations } from './observe.ts';
 export { fromStored, macKey, mergeObservation, newAssetId, releaseAddress, toStored } from './merge.ts';
 export { assetView, diffAssets, serviceView } from './view.ts';
-export { applySiteUpdate, indexSite, planManualMerge, planManualSplit, planSiteUpdate, volatileOnly, type ChangedAsset, type PlanOptions, type SiteState, type SiteUpdate } from './inventory.ts';
+export { applySiteUpdate, indexSite, planManualMerge, planManualSplit, planScopeRelease, planSiteUpdate, type ScopeRelease, volatileOnly, type ChangedAsset, type PlanOptions, type SiteState, type SiteUpdate } from './inventory.ts';

@@ -295,3 +295,34 @@ export function planManualSplit(state: SiteState, id: string, part: SplitPart, a
   const { kept, split } = splitAsset(asset, part, newId, at, reason);
   return manualUpdate(state, [{ asset: kept }, { asset: split }]);
 }
+
+export interface ScopeRelease {
+  site: string;
+  /** The scanned scope: targets minus exclusions. */
+  inScope: (ip: string) => boolean;
+  /** When the scan started: an address last seen before it did not answer this scan. */
+  before: string;
+  at: string;
+  reason: string;
+}
+
+/**
+ * A finished scan of a scope: addresses inside it that did not answer leave
+ * their assets (runZero ages addresses out this way, never assets). An asset
+ * left without addresses is no longer alive; it keeps its keys, so a MAC or
+ * host key seen again brings it back. Once per finished task, not per record.
+ */
+export function planScopeRelease(state: SiteState, scan: ScopeRelease): SiteUpdate {
+  const changed: Array<{ asset: Asset }> = [];
+  for (const asset of state.assets.values()) {
+    const gone = asset.addresses.filter((a) => (a.site ?? asset.site) === scan.site && a.last_seen < scan.before && scan.inScope(a.address));
+    if (gone.length === 0) continue;
+    let next = asset;
+    for (const a of gone) {
+      next = releaseAddress(next, a.address, scan.site);
+      next = { ...next, merge_log: appendLog(next.merge_log, { at: scan.at, action: 'address_released', value: a.address, reason: `${a.address} did not answer ${scan.reason} (last seen ${a.last_seen})` }) };
+    }
+    changed.push({ asset: next });
+  }
+  return manualUpdate(state, changed);
+}

@@ -257,3 +257,28 @@ describe('merge rules', () => {
     assert.equal(T0 < T1, true);
   });
 });
+
+describe('addresses that stop answering', () => {
+  it('leave their asset once a scan of their scope finished without them; addresses outside the scope stay', async () => {
+    const { planScopeRelease } = await import('../../../collector/assets/index.ts');
+    const { scopeOf } = await import('../../../collector/pipeline.ts');
+    const s = inventory();
+    ingest(s, [arp('a', '198.18.1.2', '00:1b:21:00:00:01'), ssh('a', '198.18.1.2', 'SHA256:m')]);
+    ingest(s, [arp('a', '198.18.9.2', '00:1b:21:00:00:02'), ssh('a', '198.18.9.2', 'SHA256:m')]);
+    ingest(s, [arp('a', '198.18.1.3', '00:1b:21:00:00:03')]);
+    // The scan of 198.18.1.0/24 (198.18.1.3 excluded) started at T1; only 198.18.1.2 did not answer again.
+    const update = planScopeRelease(s, { site: 'a', inScope: scopeOf({ targets: ['198.18.1.0/24'], exclude: ['198.18.1.3'] }), before: T1, at: T2, reason: 'the scan of task t1' });
+    applySiteUpdate(s, update);
+    const host = assets(s).find((a) => a.identities!.some((i) => i.value === 'SHA256:m'))!;
+    assert.deepEqual(host.addresses.map((x) => x.address), ['198.18.9.2']);
+    assert.equal(host.alive, true);
+    assert.ok(host.merge_log!.some((e) => e.action === 'address_released' && e.value === '198.18.1.2' && /did not answer the scan of task t1/.test(e.reason)));
+    assert.equal(holding(s, '198.18.1.3').length, 1, 'excluded addresses stay');
+    assert.equal(update.changed.size, 1);
+    assert.equal([...update.changed.values()][0]!.event, 'updated');
+    // The address is free: the next device answering there is not matched to the old one by IP.
+    ingest(s, [http('a', '198.18.1.2', T2)]);
+    assert.equal(holding(s, '198.18.1.2').length, 1);
+    assert.notEqual(holding(s, '198.18.1.2')[0]!.id, host.id);
+  });
+});
