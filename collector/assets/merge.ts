@@ -147,9 +147,10 @@ function mergeMacs(kept: MacRecord[], obs: Observation): MacRecord[] {
 }
 
 /** The asset after one observation; `id` is used only when `asset` is undefined (a new asset). */
-export function mergeObservation(asset: Asset | undefined, obs: Observation, id = newAssetId(obs.site, obs.evidenceIds[0] ?? obs.ip)): Asset {
+export function mergeObservation(asset: Asset | undefined, obs: Observation, id?: string): Asset {
+  // The id hash is only worth computing for a new asset.
   const base: Asset = asset ?? {
-    id,
+    id: id ?? newAssetId(obs.site, obs.evidenceIds[0] ?? obs.ip),
     site: obs.site,
     revision: 0,
     first_seen: obs.firstSeen,
