@@ -13,6 +13,7 @@ import {
   memoizedRecog,
   planSiteUpdate,
   type AssetEvent,
+  type Asset,
   type AssetView,
   type ChangedAsset,
   planScopeRelease,
@@ -101,6 +102,8 @@ export interface Pipeline {
   /** Validates, stores (one transaction), fingerprints, merges and publishes. Resolves only after commit. */
   ingest(batch: IngestBatch): Promise<{ stored: number; duplicates: number }>;
   assets(site?: string): Promise<AssetView[]>;
+  /** One asset as stored, with its keys and merge log (after the batches before the call). */
+  asset(id: string): Promise<Asset | undefined>;
   /** Waits for running batches, tries once more to publish, then closes the store and the publisher. */
   close(): Promise<void>;
 }
@@ -135,6 +138,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const log = { pipeline: child('pipeline'), ingest: child('ingest'), fingerprint: child('fingerprint'), merge: child('merge'), store: child('store'), publish: child('publish') };
   const now = opts.now ?? Date.now;
   const limits = opts.limits ?? DEFAULT_LIMITS;
+  const importLimits: IngestLimits = { ...limits, maxRecords: Math.max(limits.maxRecords, 1_000_000), maxBatchChars: Math.max(limits.maxBatchChars, 1024 * 1024 * 1024) };
   const prefix = opts.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
   const retryMs = opts.publishRetryMs ?? 5000;
   const recog = opts.recogMemoSize === 0 ? (key: string, value: string) => opts.engine.matchEach(key, value) : memoizedRecog(opts.engine, opts.recogMemoSize);
@@ -223,7 +227,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
 
   const runBatch = async (input: IngestBatch, received: number) => {
     const started = performance.now();
-    const batch = validateBatch(input, limits, received);
+    // One import is one batch (one transaction), as large as the export: agents' limits do not fit it.
+    const batch = validateBatch(input, input.agentId.startsWith('import:') ? importLimits : limits, received);
     const known = await store.knownEvidence(batch.records.map((r) => r.id));
     const seen = new Set<string>();
     const fresh = batch.records.filter((r) => {
@@ -332,6 +337,10 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       // Waiting for JetStream's acknowledgements paces agents to what NATS takes; while NATS is failing, don't.
       if (outcome.events > 0 && now() >= publishPausedUntil) await drainOutbox();
       return { stored: outcome.stored, duplicates: outcome.duplicates };
+    },
+    async asset(id) {
+      await queue;
+      return store.getAsset(id);
     },
     async assets(site) {
       await queue;

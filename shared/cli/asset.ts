@@ -6,14 +6,34 @@
 import type { Command } from 'commander';
 import { adjustStore, openSqliteStore } from '../../collector/pipeline.ts';
 import { assetView, planManualMerge, planManualSplit, type Asset } from '../../collector/assets/index.ts';
-import { IDENTITY_KINDS, type IdentityKind } from '../../collector/merge/index.ts';
+import { IDENTITY_KINDS } from '../../collector/merge/index.ts';
+import { parseKeyText } from '../../collector/server/api-merge.ts';
 import { loadConfig } from '../config.ts';
 import { SextantError } from '../errors.ts';
 import { componentLogger } from '../logging.ts';
 
 interface DbOption {
   db?: string;
+  collector?: string;
+  token?: string;
 }
+
+/** A request to a running collector's admin endpoint (bearer = the enrolment token). */
+export async function collectorRequest(base: string, token: string | undefined, method: string, path: string, body?: string): Promise<unknown> {
+  const t = token ?? process.env.SEXTANT_ENROL_TOKEN;
+  if (!t) throw new SextantError('INPUT_INVALID', 'no token for the collector: pass --token or set SEXTANT_ENROL_TOKEN', { field: '--token' });
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, base), { method, headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, ...(body === undefined ? {} : { body }) });
+  } catch (err) {
+    throw new SextantError('INPUT_INVALID', `collector ${base} cannot be reached: ${(err as Error).message}`, { field: '--collector' }, err);
+  }
+  const parsed = (await res.json().catch(() => ({}))) as { error?: string };
+  if (!res.ok) throw new SextantError(res.status === 404 ? 'MERGE_ASSET_UNKNOWN' : 'INPUT_INVALID', `collector answered ${res.status}: ${parsed.error ?? ''}`);
+  return parsed;
+}
+
+const COLLECTOR_HELP = "a running collector's admin endpoint (http://HOST:PORT); use it instead of --db while a collector runs";
 
 function dbFile(opts: DbOption): string {
   return opts.db ?? loadConfig().db;
@@ -49,14 +69,7 @@ export function explainAsset(a: Asset): string {
 }
 
 /** `mac:00:1b:21:00:00:01`, `ssh_hostkey:SHA256:...`: the kind is everything before the first colon. */
-export function parseKey(text: string): { kind: IdentityKind; value: string } {
-  const at = text.indexOf(':');
-  const kind = text.slice(0, at) as IdentityKind;
-  if (at <= 0 || !IDENTITY_KINDS.includes(kind) || at === text.length - 1) {
-    throw new SextantError('INPUT_INVALID', `"${text}" is not KIND:VALUE with KIND one of ${IDENTITY_KINDS.join(', ')}`, { field: '--key' });
-  }
-  return { kind, value: text.slice(at + 1) };
-}
+export const parseKey = parseKeyText;
 
 export function registerAssetCommands(program: Command): void {
   const asset = program.command('asset').description('one asset of the inventory');
@@ -65,15 +78,17 @@ export function registerAssetCommands(program: Command): void {
     .description('why the asset is what it is: its addresses, identity keys and merge log')
     .option('--db <file>', 'inventory file (default SEXTANT_DB, else ./sextant.db)')
     .option('--json', 'print the asset with its keys and merge log as JSON')
+    .option('--collector <url>', COLLECTOR_HELP)
+    .option('--token <token>', 'the enrolment token (default SEXTANT_ENROL_TOKEN)')
     .action(async (id: string, opts: DbOption & { json?: boolean }) => {
-      const store = openSqliteStore(dbFile(opts), { logger: componentLogger('store') });
+      const store = opts.collector ? undefined : openSqliteStore(dbFile(opts), { logger: componentLogger('store') });
       try {
-        const a = await store.getAsset(id);
+        const a = store ? await store.getAsset(id) : ((await collectorRequest(opts.collector!, opts.token, 'GET', `/v1/assets/${encodeURIComponent(id)}/explain`)) as Asset);
         if (!a) throw new SextantError('MERGE_ASSET_UNKNOWN', `no asset ${JSON.stringify(id)} in ${dbFile(opts)}`, { field: 'id' });
         if (opts.json) process.stdout.write(`${JSON.stringify({ ...assetView(a), merge_log: a.merge_log ?? [], identities: a.identities ?? [], pins: a.pins ?? [], no_merge: a.no_merge ?? [] }, null, 2)}\n`);
         else process.stdout.write(explainAsset(a));
       } finally {
-        await store.close();
+        await store?.close();
       }
     });
 
@@ -82,7 +97,14 @@ export function registerAssetCommands(program: Command): void {
     .description('merge assets by hand: the first absorbs the others (later evidence does not undo it)')
     .option('--reason <text>', 'recorded in the merge log', 'merged by hand')
     .option('--db <file>', 'inventory file (default SEXTANT_DB, else ./sextant.db)')
+    .option('--collector <url>', COLLECTOR_HELP)
+    .option('--token <token>', 'the enrolment token (default SEXTANT_ENROL_TOKEN)')
     .action(async (ids: string[], opts: DbOption & { reason: string }) => {
+      if (opts.collector) {
+        await collectorRequest(opts.collector, opts.token, 'POST', '/v1/merge', JSON.stringify({ ids, reason: opts.reason }));
+        process.stdout.write(`merged ${ids.slice(1).join(', ')} into ${ids[0]}\n`);
+        return;
+      }
       const store = openSqliteStore(dbFile(opts), { logger: componentLogger('store') });
       try {
         const at = new Date().toISOString();
@@ -100,9 +122,16 @@ export function registerAssetCommands(program: Command): void {
     .option('--key <kind:value>', `the identity key to split off, e.g. mac:00:1b:21:00:00:01 (kinds: ${IDENTITY_KINDS.join(', ')})`)
     .option('--reason <text>', 'recorded in the merge log', 'split by hand')
     .option('--db <file>', 'inventory file (default SEXTANT_DB, else ./sextant.db)')
+    .option('--collector <url>', COLLECTOR_HELP)
+    .option('--token <token>', 'the enrolment token (default SEXTANT_ENROL_TOKEN)')
     .action(async (id: string, opts: DbOption & { address?: string; key?: string; reason: string }) => {
       if (Boolean(opts.address) === Boolean(opts.key)) throw new SextantError('INPUT_INVALID', 'give exactly one of --address and --key', { field: '--address' });
       const part = opts.address ? { address: opts.address } : { key: parseKey(opts.key!) };
+      if (opts.collector) {
+        const r = (await collectorRequest(opts.collector, opts.token, 'POST', '/v1/split', JSON.stringify({ id, reason: opts.reason, ...(opts.address ? { address: opts.address } : { key: opts.key }) }))) as { split?: string };
+        process.stdout.write(`split ${opts.address ?? opts.key} off ${id} into ${r.split}\n`);
+        return;
+      }
       const store = openSqliteStore(dbFile(opts), { logger: componentLogger('store') });
       try {
         const at = new Date().toISOString();
