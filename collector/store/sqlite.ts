@@ -126,7 +126,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       stored = stored + excluded.stored, duplicates = duplicates + excluded.duplicates`);
   const upsertAsset = db.prepare(`INSERT INTO assets (id, site, revision, first_seen, last_seen, alive, os, os_version, hw, type, doc, seen)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-    ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+    ON CONFLICT (id) DO UPDATE SET site = excluded.site, revision = excluded.revision, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
       alive = excluded.alive, os = excluded.os, os_version = excluded.os_version, hw = excluded.hw, type = excluded.type, doc = excluded.doc, seen = NULL`);
   const updateSeen = db.prepare('UPDATE assets SET last_seen = ?, seen = ? WHERE id = ?');
   const deleteAddresses = db.prepare('DELETE FROM asset_addresses WHERE asset_id = ?');

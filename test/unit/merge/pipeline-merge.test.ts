@@ -99,6 +99,21 @@ describe('merging through the pipeline and the store', () => {
     await p.close();
   });
 
+  it('moves an asset first known from Intune to the first site that scans it, in the store too', async () => {
+    const { file, pipeline: p } = open();
+    await importSourceFile(p, join(REPO, 'test/fixtures/merge/intune-managed-devices.json'), { source: 'intune' });
+    assert.equal((await p.assets('integrations')).length, 2);
+    await p.ingest(batch('hq', [arp('hq', '198.18.1.2', '00:1b:21:5e:00:01')]));
+    const hq = await p.assets('hq');
+    assert.equal(hq.length, 1);
+    assert.deepEqual(hq[0]!.sources, ['intune', 'sextant']);
+    assert.equal((await p.assets('integrations')).length, 1);
+    await p.close();
+    const again = open(file);
+    assert.equal((await again.pipeline.assets('hq')).length, 1);
+    await again.pipeline.close();
+  });
+
   it('keeps a manual split after a restart and against later evidence', async () => {
     const { file, pipeline: p } = open();
     await p.ingest(batch('a', [ssh('a', '198.18.1.80', 'SHA256:cloned'), ssh('a', '198.18.1.81', 'SHA256:cloned')]));
