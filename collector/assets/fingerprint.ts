@@ -166,7 +166,7 @@ export function fingerprintEvidence(record: Evidence, matchers: Matchers): Evide
     out.candidates.push(...source.candidates(record));
     for (const mac of facts['host.macs']?.split('\n') ?? []) addMac(mac, matchers.oui, out);
   }
-  const identities = identitiesOfFacts(facts);
+  const identities = identitiesOfFacts(facts, source !== undefined);
   if (identities.length > 0) out.identities = identities;
   if (!source) for (const key of Object.keys(facts)) {
     const value = facts[key]!;

@@ -42,7 +42,7 @@ function add(out: IdentityClaim[], c: IdentityClaim | undefined): void {
  *  - `host.serial`, `host.hostname`, `host.domain`, `integration.id` (integrations;
  *    `integration.ids` holds more, newline separated)
  */
-export function identitiesOfFacts(facts: Record<string, string>): IdentityClaim[] {
+export function identitiesOfFacts(facts: Record<string, string>, fromIntegration = false): IdentityClaim[] {
   const out: IdentityClaim[] = [];
   const hostkey = facts['ssh.hostkey.sha256']?.trim();
   if (hostkey && hostkey.length <= 128) add(out, { kind: 'ssh_hostkey', value: hostkey });
@@ -57,7 +57,8 @@ export function identitiesOfFacts(facts: Record<string, string>): IdentityClaim[
   if (serial && serial.length <= 128 && !/^(0+|none|unknown|default string|to be filled by o\.e\.m\.|system serial number|n\/a|-)$/i.test(serial)) {
     add(out, { kind: 'serial', value: serial.toUpperCase() });
   }
-  for (const id of [facts['integration.id'], ...(facts['integration.ids']?.split('\n') ?? [])]) {
+  // Only an integration's own records speak for its ids: an agent cannot claim `intune:<id>`.
+  if (fromIntegration) for (const id of [facts['integration.id'], ...(facts['integration.ids']?.split('\n') ?? [])]) {
     const v = id?.trim();
     if (v && v.length <= 256 && v.includes(':')) add(out, { kind: 'integration_id', value: v.toLowerCase() });
   }

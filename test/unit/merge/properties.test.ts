@@ -80,3 +80,29 @@ describe('merge properties', () => {
     );
   });
 });
+
+describe('hostile input', () => {
+  it('an integration export of any JSON shape gives evidence or a SextantError naming where, never a crash', async () => {
+    const { SOURCES } = await import('../../../collector/assets/sources/index.ts');
+    const { isSextantError } = await import('../../../shared/errors.ts');
+    const device = fc.dictionary(fc.constantFrom('id', 'device_id', 'deviceId', 'deviceName', 'hostname', 'serialNumber', 'serial_number', 'wiFiMacAddress', 'mac_address', 'operatingSystem', 'osVersion', 'lastSyncDateTime', 'last_seen', 'local_ip'), fc.jsonValue());
+    fc.assert(
+      fc.property(fc.constantFrom('intune', 'crowdstrike', 'azuread'), fc.oneof(fc.jsonValue(), fc.record({ value: fc.array(device) }), fc.record({ resources: fc.array(device) })), (source, parsed) => {
+        try {
+          const records = SOURCES[source]!.toEvidence(parsed, { source, site: 'integrations', file: 'x.json', now: T0 });
+          for (const r of records) assert.ok(r.id.startsWith(`${source}:`) && Object.values(r.facts).every((v) => typeof v === 'string'));
+        } catch (err) {
+          assert.ok(isSextantError(err, 'IMPORT_SOURCE_INVALID'), String(err));
+          assert.ok(err.location.file === 'x.json');
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('an agent cannot claim an integration id', () => {
+    const s = inventory();
+    ingest(s, [ev('hq', '198.18.1.5', 'http', { 'integration.id': 'intune:7c2f3a51-0d6e-4b1a-9c3e-1f2a3b4c5d6e' })]);
+    assert.ok(!assets(s)[0]!.identities!.some((i) => i.kind === 'integration_id'));
+  });
+});
