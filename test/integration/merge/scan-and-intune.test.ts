@@ -61,7 +61,8 @@ describe('scan evidence and an Intune export become one asset through a real col
     lab = await createLab();
     siteLab = await createSite(lab, 3, [{ mac: LAPTOP_MAC, daemons: ['sshd'] }]);
     agent = spawn('ip', [
-      'netns', 'exec', lab.name, process.execPath, '--import', 'tsx', join(REPO, 'test/integration/pipeline/agent-cli.ts'), 'agent',
+      // `sextant agent` as users start it (bin.js).
+      'netns', 'exec', lab.name, process.execPath, join(REPO, 'shared/cli/bin.js'), 'agent',
       '--collector', `${lab.hostAddress}:${server.port}`, '--name', 'agent-m', '--site', site, '--spool', join(dir, 'spool'), '--scope', siteLab.subnet,
     ], { cwd: REPO, env: { ...process.env, SEXTANT_ENROL_TOKEN: TOKEN, SEXTANT_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
     await waitFor(() => server!.agents().some((a) => a.connected), 30_000, 'the agent to connect');
