@@ -5,6 +5,7 @@
 // is explored at most once: time and memory stay linear in the input, while
 // a greedy path that succeeds costs one pass, where the Pike VM would carry
 // every lower-priority thread to the end of the input (RE2's "bit state").
+import { codeUnits } from './codes.ts';
 import { assertionHolds, inWide, OP_ASSERT, OP_CLASS, OP_JMP, OP_MATCH, OP_SAVE, OP_SPLIT, type PikeProgram } from './pike.ts';
 
 /** Above this many visited bits the caller uses the Pike VM instead. */
@@ -13,6 +14,8 @@ export const MAX_BITSTATE_BITS = 256 * 1024 * 1024;
 export interface BitState {
   /** Captures of the highest-priority match starting exactly at `start`, or null. */
   run(input: string, start: number): Int32Array | null;
+  /** The same over code units (codeUnits()), the first len of them. */
+  runUnits(units: Uint16Array, len: number, start: number): Int32Array | null;
   /** Whether an input of this length fits the visited bitmap. */
   fits(length: number): boolean;
   /** Branch points: rows of the visited bitmap. */
@@ -62,15 +65,15 @@ export function bitState(prog: PikeProgram): BitState {
   return {
     rows,
     fits: (length) => rows * (length + 1) <= MAX_BITSTATE_BITS,
-    run: (input, start) => runBitState(bp, input, start),
+    run: (input, start) => runBitState(bp, codeUnits(input), input.length, start),
+    runUnits: (units, len, start) => runBitState(bp, units, len, start),
   };
 }
 
 /** Module-level, so V8 optimises it once for every pattern rather than per closure. */
-function runBitState(bp: BitStateProgram, input: string, start: number): Int32Array | null {
+function runBitState(bp: BitStateProgram, input: Uint16Array, len: number, start: number): Int32Array | null {
   const { prog, row, rows } = bp;
-  const { op, a, b, asciiBits, wide, slots } = prog;
-  const len = input.length;
+  const { op, a, b, asciiBits, wide, wideStart, slots } = prog;
   const width = len + 1;
   const words = Math.ceil((rows * width) / 32);
   if (shared.length < words) shared = new Uint32Array(Math.max(words, shared.length * 2));
@@ -92,17 +95,17 @@ function runBitState(bp: BitStateProgram, input: string, start: number): Int32Ar
       const o = op[pc];
       if (o === OP_CLASS) {
         if (pos >= len) break;
-        let c = input.charCodeAt(pos);
+        let c = input[pos]!;
         let step = 1;
         if (c >= 0xd800 && c <= 0xdbff && pos + 1 < len) {
-          const d = input.charCodeAt(pos + 1);
+          const d = input[pos + 1]!;
           if (d >= 0xdc00 && d <= 0xdfff) {
             c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
             step = 2;
           }
         }
         const cls = a[pc]!;
-        const ok = c < 128 ? (asciiBits[cls * 4 + (c >> 5)]! & (1 << (c & 31))) !== 0 : inWide(wide[cls]!, c);
+        const ok = c < 128 ? (asciiBits[cls * 4 + (c >> 5)]! & (1 << (c & 31))) !== 0 : inWide(wide, wideStart[cls]!, wideStart[cls + 1]!, c);
         if (!ok) break;
         pc++;
         pos += step;
@@ -135,7 +138,7 @@ function runBitState(bp: BitStateProgram, input: string, start: number): Int32Ar
         caps[slot] = pos;
         pc++;
       } else if (o === OP_ASSERT) {
-        if (!assertionHolds(a[pc]!, input, pos)) break;
+        if (!assertionHolds(a[pc]!, input, len, pos)) break;
         pc++;
       } else if (o === OP_MATCH) {
         clearTouched(visited, nTouched);
