@@ -2,7 +2,7 @@
 // result Ruby Recog's Fingerprint#match returns (recog-format.md §2.5, §3.1).
 import { SextantError } from '../../../shared/errors.ts';
 import type { RecogDb, RecogFingerprint } from './load.ts';
-import { buildPrefilter, type Prefilter } from './prefilter.ts';
+import { buildPrefilter, candidates, type Prefilter } from './prefilter.ts';
 
 /** Ruby's result hash: param name -> value, `null` where a capture group did not take part. */
 export type RecogResult = Record<string, string | null>;
@@ -143,8 +143,11 @@ export function prepareDb(db: RecogDb): void {
 export function matchFirstInDb(db: RecogDb, input: string, onError?: (fp: RecogFingerprint, err: unknown) => void): DbMatch | null {
   const fps = db.fingerprints;
   const multiLine = input.includes('\n');
-  for (const i of prefilterOf(db).candidates(input)) {
-    const fp = fps[i]!;
+  const pf = prefilterOf(db);
+  const n = candidates(pf, input);
+  const order = pf.out;
+  for (let k = 0; k < n; k++) {
+    const fp = fps[order[k]!]!;
     const captures = fp.compiled.exec(input, multiLine);
     if (!captures) continue;
     try {
@@ -160,8 +163,11 @@ export function matchFirstInDb(db: RecogDb, input: string, onError?: (fp: RecogF
 export function matchAllInDb(db: RecogDb, input: string): DbMatch[] {
   const out: DbMatch[] = [];
   const multiLine = input.includes('\n');
-  for (const i of prefilterOf(db).candidates(input)) {
-    const fp = db.fingerprints[i]!;
+  const pf = prefilterOf(db);
+  // A copy: pf.out is reused by the next candidates() call.
+  const order = pf.out.slice(0, candidates(pf, input));
+  for (let k = 0; k < order.length; k++) {
+    const fp = db.fingerprints[order[k]!]!;
     const captures = fp.compiled.exec(input, multiLine);
     if (!captures) continue;
     try {
