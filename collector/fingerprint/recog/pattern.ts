@@ -17,8 +17,21 @@ import { translatePattern, type TranslatedPattern } from './regex.ts';
  */
 const V8_SPLIT_BUDGET = 500_000;
 
-/** `linear`: DFA then bit-state captures (Pike VM when too large); `pike`: DFA then Pike VM always. */
-export type Engine = 'v8' | 'linear' | 'pike' | 're2js';
+/**
+ * `linear`: the linear-time engine as exec() runs it (bit-state search alone on
+ * small inputs; else the reverse DFA, then bit-state captures, or the Pike VM
+ * when the bitmap would be too large); `dfa`: always the reverse DFA first;
+ * `pike`: the DFA, then the Pike VM always.
+ */
+export type Engine = 'v8' | 'linear' | 'dfa' | 'pike' | 're2js';
+
+/**
+ * Inputs whose visited bitmap (branch points x positions) stays under this many
+ * bits skip the reverse DFA: the bit-state search alone then costs at most this
+ * many steps, where the DFA of a pattern with wide counted repeats ({0,1000})
+ * builds a new state at nearly every character of a short input.
+ */
+const SEARCH_ONLY_BITS = 64 * 1024;
 
 export interface CompiledPattern {
   groups: number;
@@ -79,9 +92,13 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
     for (let i = 1; i <= t.groups; i++) out[i] = m[t.groupMap[i]!];
     return out;
   };
-  const runLinear = (input: string, forcePike = false) => {
+  const runLinear = (input: string, forcePike = false, forceDfa = false) => {
     const programs = t.linear();
     if (!programs) return runV8(input);
+    bits ??= bitState(programs.pike);
+    if (!forcePike && !forceDfa && bits.rows * (input.length + 1) <= SEARCH_ONLY_BITS) {
+      return captures(input, bits.searchUnits(codeUnits(input), input.length, input.includes('\n')));
+    }
     // The reverse DFA settles whether anything matches and where the leftmost match
     // starts, at a few ns a character. Captures then come from the memoising
     // backtracker anchored there (one pass when the greedy path succeeds), or from
@@ -91,13 +108,15 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
     const len = input.length;
     const start = dfa.leftmostStartUnits(units, len);
     if (start < 0) return null;
-    bits ??= bitState(programs.pike);
     let caps: Int32Array | null;
     if (!forcePike && bits.fits(len)) caps = bits.runUnits(units, len, start);
     else {
       machine ??= pikeMachine(programs.pike);
       caps = machine.runUnits(units, len, input.includes('\n'), start);
     }
+    return captures(input, caps);
+  };
+  const captures = (input: string, caps: Int32Array | null) => {
     if (!caps) return null;
     const out: Array<string | undefined> = new Array(t.groups + 1);
     for (let i = 0; i <= t.groups; i++) {
@@ -133,7 +152,7 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
       }
       return input.length <= (multiLine ? maxV8LengthMulti : maxV8Length) ? runV8(input, multiLine) : runLinear(input);
     },
-    linearPrepared: () => bits !== undefined,
+    linearPrepared: () => dfa !== undefined,
     prepare: (samples = []) => {
       if (v8Prepared) return false;
       v8Prepared = true;
@@ -148,20 +167,34 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
           re.exec(subject);
         }
       }
-      if (!t.linearSupported || Math.min(maxV8Length, maxV8LengthMulti) >= PREPARED_INPUT_LENGTH || bits) return true;
+      if (!t.linearSupported || Math.min(maxV8Length, maxV8LengthMulti) >= PREPARED_INPUT_LENGTH || dfa) return true;
       const programs = t.linear();
       if (!programs) return true;
       dfa = reverseDfa(programs.reverse);
-      bits = bitState(programs.pike);
+      bits ??= bitState(programs.pike);
       reserveBitState(bits.rows * (PREPARED_INPUT_LENGTH + 1));
-      // A match, a near miss (first character gone), and the two run together. Not
-      // the Pike VM: it serves only programs too large for the bit state, and
-      // its set-up (epsilon closures) is the costly part; the warm-up covers its code.
-      for (const sample of samples.slice(0, 2)) for (const input of [sample, sample.slice(1), `${sample} ${sample}`]) runLinear(input);
+      // A match, a near miss (first character gone), and the two run together, each
+      // through the bit-state search alone and through the DFA. Not the Pike VM: it
+      // serves only programs too large for the bit state, and its set-up (epsilon
+      // closures) is the costly part; the warm-up covers its code.
+      for (const sample of samples.slice(0, 2)) {
+        for (const input of [sample, sample.slice(1), `${sample} ${sample}`]) {
+          runLinear(input);
+          runLinear(input, false, true);
+        }
+      }
       return true;
     },
     execWith: (engine, input) =>
-      engine === 'v8' ? runV8(input) : engine === 'linear' ? runLinear(input) : engine === 'pike' ? runLinear(input, true) : runRe2(input),
+      engine === 'v8'
+        ? runV8(input)
+        : engine === 'linear'
+          ? runLinear(input)
+          : engine === 'dfa'
+            ? runLinear(input, false, true)
+            : engine === 'pike'
+              ? runLinear(input, true)
+              : runRe2(input),
   };
 }
 
@@ -250,6 +283,7 @@ export function warmLinearEngine(): void {
       const c = compileFingerprintPattern(p, f);
       for (const input of inputs) {
         c.execWith('linear', input);
+        c.execWith('dfa', input);
         c.execWith('pike', input);
       }
     }
