@@ -7,12 +7,16 @@
 //    no routing) on the same corpus, as the peer figure.
 // 2. Worst case: every pattern on adversarial inputs of 64 KiB, and of the
 //    longest length still sent to V8, timing each single match (least of 3);
-//    then, in a fresh child process prepared as createRecogEngine prepares
-//    itself, every such input matched once: the cold first match.
+//    then, in three fresh child processes prepared as createRecogEngine
+//    prepares itself, every such input matched once in each: the cold first
+//    match (each input's least of the three).
 //
 // Flags: --passes N (default 5), --skip-worst, --skip-peer, --only-worst;
-// --cold-child runs only the cold part in this process and prints it as JSON.
+// --only-cold (the fresh-process part alone); --cold-child FILE is that part's
+// child: it matches every input once and writes the times to FILE.
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toRegExp } from 'oniguruma-to-es';
@@ -60,7 +64,7 @@ if (!flag('--cold-child')) console.log(`loaded ${loaded.dbs.length} databases, $
 
 const summary: Record<string, unknown> = { databases: loaded.dbs.length, fingerprints, examples: corpus.length, loadMs: Math.round(loadMs) };
 
-if (!flag('--only-worst') && !flag('--cold-child')) {
+if (!flag('--only-worst') && !flag('--only-cold') && !flag('--cold-child')) {
   // ---- throughput ----
   const pass = (): { wall: number; cpu: number } => {
     const start = performance.now();
@@ -150,71 +154,74 @@ if (flag('--cold-child')) {
     fp.compiled.exec(input);
     times.push(Math.round((cpuMs() - s) * 1000) / 1000);
   }
-  process.stdout.write(`${JSON.stringify(times)}\n`);
+  // To a file: a pipe would be cut short by the exit.
+  writeFileSync(args[args.indexOf('--cold-child') + 1]!, JSON.stringify(times));
   process.exit(0);
 }
 
 if (!flag('--skip-worst')) {
-  // ---- worst case ----
-  // createRecogEngine warms the linear-time code and prepares every pattern
-  // (pattern.ts prepare()) in the background within seconds of loading; this benchmark
-  // loads databases directly, so it does both now, and says how long that took.
-  warmLinearEngine();
-  const prepStart = performance.now();
-  const prepared = prepareNow(loaded.dbs);
-  console.log(`\nprepared ${fmt(prepared)} patterns (V8 native code; the linear-time programs of those that need them) in ${(performance.now() - prepStart).toFixed(0)} ms (createRecogEngine does this in the background)`);
-  let worst = 0;
-  let worstAt = '';
-  let firstUse = 0;
-  let firstUseAt = '';
-  const slowest: Array<{ ms: number; where: string; len: number; engine: string }> = [];
-  let runs = 0;
-  const over10 = new Set<string>();
-  let over10Runs = 0;
-  const started = performance.now();
-  for (const { fp, where, input } of adversarialWork()) {
-    const c = fp.compiled;
-    // CPU time, not wall time: a match must not be charged for the moments
-    // the scheduler gave the core to another process. Three runs, the least
-    // counted: a garbage collection caused by this benchmark's own 64 KiB
-    // inputs is not the match's cost. The first run is reported apart.
-    let ms = Infinity;
-    for (let rep = 0; rep < 3; rep++) {
-      const s = cpuMs();
-      c.exec(input);
-      const spent = cpuMs() - s;
-      if (rep === 0 && spent > firstUse) {
-        firstUse = spent;
-        firstUseAt = where;
+  if (!flag('--only-cold')) {
+    // ---- worst case ----
+    // createRecogEngine warms the linear-time code and prepares every pattern
+    // (pattern.ts prepare()) in the background within seconds of loading; this benchmark
+    // loads databases directly, so it does both now, and says how long that took.
+    warmLinearEngine();
+    const prepStart = performance.now();
+    const prepared = prepareNow(loaded.dbs);
+    console.log(`\nprepared ${fmt(prepared)} patterns (V8 native code; the linear-time programs of those that need them) in ${(performance.now() - prepStart).toFixed(0)} ms (createRecogEngine does this in the background)`);
+    let worst = 0;
+    let worstAt = '';
+    let firstUse = 0;
+    let firstUseAt = '';
+    const slowest: Array<{ ms: number; where: string; len: number; engine: string }> = [];
+    let runs = 0;
+    const over10 = new Set<string>();
+    let over10Runs = 0;
+    const started = performance.now();
+    for (const { fp, where, input } of adversarialWork()) {
+      const c = fp.compiled;
+      // CPU time, not wall time: a match must not be charged for the moments
+      // the scheduler gave the core to another process. Three runs, the least
+      // counted: a garbage collection caused by this benchmark's own 64 KiB
+      // inputs is not the match's cost. The first run is reported apart.
+      let ms = Infinity;
+      for (let rep = 0; rep < 3; rep++) {
+        const s = cpuMs();
+        c.exec(input);
+        const spent = cpuMs() - s;
+        if (rep === 0 && spent > firstUse) {
+          firstUse = spent;
+          firstUseAt = where;
+        }
+        ms = Math.min(ms, spent);
       }
-      ms = Math.min(ms, spent);
+      runs++;
+      const multi = input.includes('\n');
+      const engine = input.length <= (multi ? c.maxV8LengthMulti : c.maxV8Length) ? 'v8' : 'linear';
+      slowest.push({ ms, where, len: input.length, engine });
+      if (slowest.length > 40) {
+        slowest.sort((a, b) => b.ms - a.ms);
+        slowest.length = 20;
+      }
+      if (ms > 10) {
+        over10Runs++;
+        over10.add(where);
+      }
+      if (ms > worst) {
+        worst = ms;
+        worstAt = where;
+      }
     }
-    runs++;
-    const multi = input.includes('\n');
-    const engine = input.length <= (multi ? c.maxV8LengthMulti : c.maxV8Length) ? 'v8' : 'linear';
-    slowest.push({ ms, where, len: input.length, engine });
-    if (slowest.length > 40) {
-      slowest.sort((a, b) => b.ms - a.ms);
-      slowest.length = 20;
-    }
-    if (ms > 10) {
-      over10Runs++;
-      over10.add(where);
-    }
-    if (ms > worst) {
-      worst = ms;
-      worstAt = where;
-    }
+    slowest.sort((a, b) => b.ms - a.ms);
+    console.log(`\nworst case: ${fmt(runs)} single matches of adversarial inputs (64 KiB, and the longest V8-routed length) in ${((performance.now() - started) / 1000).toFixed(1)} s; each timed in process CPU time`);
+    console.log(`  worst single match ${worst.toFixed(2)} ms at ${worstAt}; ${over10Runs} matches over 10 ms, in ${over10.size} patterns (least of 3 runs each)`);
+    console.log(`  worst first run of an input in this process: ${firstUse.toFixed(2)} ms at ${firstUseAt}`);
+    for (const s of slowest.slice(0, 10)) console.log(`    ${s.ms.toFixed(2).padStart(8)} ms  ${s.engine.padEnd(5)} ${String(s.len).padStart(6)} chars  ${s.where}`);
+    summary.worstMatchMs = Number(worst.toFixed(2));
+    summary.worstAt = worstAt;
+    summary.over10msPatterns = over10.size;
+    summary.worstFirstRunMs = Number(firstUse.toFixed(2));
   }
-  slowest.sort((a, b) => b.ms - a.ms);
-  console.log(`\nworst case: ${fmt(runs)} single matches of adversarial inputs (64 KiB, and the longest V8-routed length) in ${((performance.now() - started) / 1000).toFixed(1)} s; each timed in process CPU time`);
-  console.log(`  worst single match ${worst.toFixed(2)} ms at ${worstAt}; ${over10Runs} matches over 10 ms, in ${over10.size} patterns (least of 3 runs each)`);
-  console.log(`  worst first run of an input in this process: ${firstUse.toFixed(2)} ms at ${firstUseAt}`);
-  for (const s of slowest.slice(0, 10)) console.log(`    ${s.ms.toFixed(2).padStart(8)} ms  ${s.engine.padEnd(5)} ${String(s.len).padStart(6)} chars  ${s.where}`);
-  summary.worstMatchMs = Number(worst.toFixed(2));
-  summary.worstAt = worstAt;
-  summary.over10msPatterns = over10.size;
-  summary.worstFirstRunMs = Number(firstUse.toFixed(2));
 
   // ---- cold: fresh processes, every input's first run ----
   // Each fresh process matches every input once; an input's cold figure is the
@@ -222,10 +229,16 @@ if (!flag('--skip-worst')) {
   // three runs: another process taking the core mid-match is not the match's cost.
   const COLD_PROCESSES = 3;
   const coldRuns: number[][] = [];
-  for (let i = 0; i < COLD_PROCESSES; i++) {
-    const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--cold-child'], { encoding: 'utf8', maxBuffer: 64 << 20 });
-    if (child.status !== 0) throw new Error(`cold run failed: ${child.stderr}`);
-    coldRuns.push(JSON.parse(child.stdout.trim().split('\n').pop()!) as number[]);
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-bench-'));
+  try {
+    for (let i = 0; i < COLD_PROCESSES; i++) {
+      const out = join(dir, `cold-${i}.json`);
+      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--cold-child', out], { encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`cold run failed: ${child.stderr}`);
+      coldRuns.push(JSON.parse(readFileSync(out, 'utf8')) as number[]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
   const where = [...adversarialWork()].map((w) => ({ where: w.where, len: w.input.length }));
   const cold = where.map((w, i) => ({ ...w, ms: Math.min(...coldRuns.map((r) => r[i]!)), single: Math.max(...coldRuns.map((r) => r[i]!)) }));
