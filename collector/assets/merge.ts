@@ -81,8 +81,8 @@ function retainCandidates(kept: FingerprintCandidate[], incoming: FingerprintCan
   return out;
 }
 
-// Probe names that only show a port is open, never what speaks on it.
-const GENERIC_PROBES = new Set(['syn', 'connect', 'tcp', 'udp', 'icmp', 'arp', 'os', 'portscan']);
+// Probe names that only show a port is open, never what speaks on it ('tcp-connect': what agents before the SYN scan called 'connect').
+const GENERIC_PROBES = new Set(['syn', 'connect', 'tcp-connect', 'tcp', 'udp', 'icmp', 'arp', 'os', 'portscan']);
 
 function deriveService(svc: ServiceRecord): ServiceRecord {
   const winner = rankCandidates(svc.candidates).service;
