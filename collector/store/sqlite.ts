@@ -81,7 +81,7 @@ function assetOf(row: AssetRow): Asset {
 /** Everything the child tables hold of an asset; equal keys mean no child row to rewrite. */
 function childKey(a: Asset): string {
   let key = '';
-  for (const x of a.addresses) key += `${x.address}|${x.first_seen};`;
+  for (const x of a.addresses) key += `${x.site ?? ''}|${x.address}|${x.first_seen};`;
   for (const m of a.macs) key += `${m.mac}|${m.vendor ?? ''}|${m.first_seen};`;
   for (const s of a.services) key += `${s.address}|${s.transport}|${s.port}|${s.protocol ?? ''}|${s.vendor ?? ''}|${s.product ?? ''}|${s.version ?? ''}|${s.cpe23 ?? ''}|${s.first_seen};`;
   return key;
@@ -112,6 +112,8 @@ export interface EncodedBatch {
   seen: string[];
   /** Assets whose address, MAC and service rows are deleted and written again. */
   rewrite: string[];
+  /** id, survivor id per asset absorbed into another: deleted, its evidence moved. */
+  deleted: string[];
   addresses: Array<string | null>;
   macs: Array<string | null>;
   services: Array<string | number | null>;
@@ -122,7 +124,7 @@ export interface EncodedBatch {
 export function encodeBatch(w: BatchWrite): EncodedBatch {
   const out: EncodedBatch = {
     batchId: w.batchId, agentId: w.agentId, site: w.site, receivedAt: w.receivedAt,
-    evidence: [], assets: [], seen: [], rewrite: [], addresses: [], macs: [], services: [], outbox: [], published: w.published ?? [],
+    evidence: [], assets: [], seen: [], rewrite: [], deleted: (w.deleted ?? []).flatMap((d) => [d.id, d.into]), addresses: [], macs: [], services: [], outbox: [], published: w.published ?? [],
   };
   const ev = out.evidence;
   for (const { record: r, assetId } of w.evidence) {
@@ -138,7 +140,7 @@ export function encodeBatch(w: BatchWrite): EncodedBatch {
     // A timestamps-only change cannot move child rows (see volatileOnly in assets/inventory.ts).
     if (previous && (seenOnly || childKey(previous) === childKey(a))) continue;
     out.rewrite.push(a.id);
-    for (const x of a.addresses) out.addresses.push(a.site, x.address, a.id, x.first_seen);
+    for (const x of a.addresses) out.addresses.push(x.site ?? a.site, x.address, a.id, x.first_seen);
     for (const m of a.macs) out.macs.push(a.site, m.mac, a.id, m.vendor ?? null, m.first_seen);
     for (const s of a.services) out.services.push(a.id, s.address, s.transport, s.port, s.protocol ?? null, s.vendor ?? null, s.product ?? null, s.version ?? null, s.cpe23 ?? null, s.first_seen);
   }
@@ -225,7 +227,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     ON CONFLICT (batch_id) DO UPDATE SET last_received_at = excluded.last_received_at, received = received + 1,
       stored = stored + excluded.stored, duplicates = duplicates + excluded.duplicates`);
   const upsertAssets = multi('INSERT INTO assets (id, site, revision, first_seen, last_seen, alive, os, os_version, hw, type, doc, seen)', ASSET_COLUMNS,
-    `ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+    `ON CONFLICT (id) DO UPDATE SET site = excluded.site, revision = excluded.revision, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
       alive = excluded.alive, os = excluded.os, os_version = excluded.os_version, hw = excluded.hw, type = excluded.type, doc = excluded.doc, seen = NULL`);
   const updateSeen = db.prepare('UPDATE assets SET last_seen = ?, seen = ? WHERE id = ?');
   const deleteAddresses = db.prepare('DELETE FROM asset_addresses WHERE asset_id = ?');
@@ -235,6 +237,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   const deleteServices = db.prepare('DELETE FROM asset_services WHERE asset_id = ?');
   const insertServices = multi(`INSERT OR REPLACE INTO asset_services
     (asset_id, address, transport, port, protocol, vendor, product, version, cpe23, first_seen)`, SERVICE_COLUMNS);
+  const deleteAsset = db.prepare('DELETE FROM assets WHERE id = ?');
+  const moveEvidence = db.prepare('UPDATE evidence SET asset_id = ? WHERE asset_id = ?');
   const insertOutbox = db.prepare('INSERT INTO outbox (subject, msg_id, asset_id, envelope) VALUES (?, ?, ?, ?)');
   const deleteOutbox = db.prepare('DELETE FROM outbox WHERE seq = ?');
   const selectSite = db.prepare('SELECT doc, seen FROM assets WHERE site = ? ORDER BY rowid');
@@ -248,6 +252,15 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     const stored = insertEvidence(w.evidence);
     const records = w.evidence.length / EVIDENCE_COLUMNS;
     const duplicates = records - stored;
+    // Absorbed assets go first, so the survivor's child rows (their addresses among them) land once.
+    for (let i = 0; i < w.deleted.length; i += 2) {
+      const id = w.deleted[i]!;
+      deleteAddresses.run(id);
+      deleteMacs.run(id);
+      deleteServices.run(id);
+      deleteAsset.run(id);
+      moveEvidence.run(w.deleted[i + 1], id);
+    }
     upsertAssets(w.assets);
     for (let i = 0; i < w.seen.length; i += 3) updateSeen.run(w.seen[i], w.seen[i + 1], w.seen[i + 2]);
     // All deletes before all inserts, so an address moving between two assets of the batch lands once.

@@ -6,6 +6,8 @@ import { registerCollectorCommands } from './collector.ts';
 import { registerOsCommands } from './os.ts';
 import { registerOsScanCommand } from './os-scan.ts';
 import { registerScanCommands } from './scan.ts';
+import { registerAssetCommands } from './asset.ts';
+import { registerImportCommand } from './import.ts';
 import { runProgram } from './run.ts';
 
 export function buildProgram(): Command {
@@ -24,6 +26,8 @@ export function buildProgram(): Command {
   registerCollectorCommands(program);
   registerAgentCommands(program);
   registerScanCommands(program);
+  registerAssetCommands(program);
+  registerImportCommand(program);
   return program;
 }
 
