@@ -1,7 +1,14 @@
 // npm run bench:ingest — evidence records per second through the collector's
 // pipeline: validate, fingerprint (Recog, MAC vendor), merge, store (SQLite,
-// one transaction per batch) and publish (JetStream), calling pipeline.ingest
-// directly with synthetic batches. No packets are sent: addresses are data.
+// one transaction per batch) and publish (JetStream), fed by synthetic agents
+// over gRPC: the collector's own gRPC server (collector/server/) on 127.0.0.1,
+// and --in-flight agents in a child process (bench/ingest-agents.ts) that enrol,
+// open their Connect stream and send evidence batches as agent/client.ts does,
+// each with --window batches awaiting acks. The agents' CPU (building and
+// encoding messages) is not the collector's; the collector's CPU covers gRPC
+// decoding, checks, fingerprint, merge, store and publish. --direct calls
+// pipeline.ingest in process instead (no gRPC). No packets leave 127.0.0.1:
+// the scanned addresses are data.
 //
 // Hosts get an ARP record (MAC from a real OUI), an ICMP record, a TLS record
 // whose certificate hash no database knows, and two to four service records
@@ -13,7 +20,8 @@
 // Flags: --hosts N (default 30000), --batch N records (default 1000),
 //        --in-flight N concurrent batches (default 4, like several agents),
 //        --nats URL (default 127.0.0.1:4222) | --no-nats, --sync FULL|NORMAL, --no-memo,
-//        --in-process (the SQLite store on the pipeline's thread instead of its worker thread).
+//        --in-process (the SQLite store on the pipeline's thread instead of its worker thread),
+//        --direct (no gRPC: pipeline.ingest in process), --window N (batches per agent awaiting acks, default 2).
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +34,10 @@ import { loadOuiTable } from '../collector/oui/index.ts';
 import { createPipeline, createNoopPublisher, openSqliteStore, type Publisher } from '../collector/pipeline.ts';
 import { openSqliteStoreInWorker } from '../collector/store/index.ts';
 import { connectNatsPublisher } from '../collector/publish/index.ts';
-import type { Evidence } from '../shared/types.ts';
+import { fork, type ChildProcess } from 'node:child_process';
+import { startCollectorServer } from '../collector/server/index.ts';
+import { memoryLogger } from '../shared/logging.ts';
+import { createGenerator } from './ingest-data.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const args = process.argv.slice(2);
@@ -38,29 +49,10 @@ const IN_FLIGHT = Number(option('--in-flight', '4'));
 const NATS = flag('--no-nats') ? undefined : option('--nats', '127.0.0.1:4222');
 const SYNC = option('--sync', 'FULL') === 'NORMAL' ? 'NORMAL' : 'FULL';
 const IN_PROCESS = flag('--in-process');
+const DIRECT = flag('--direct');
+const WINDOW = Number(option('--window', '2'));
 const openStore = (file: string) => (IN_PROCESS ? Promise.resolve(openSqliteStore(file, { synchronous: SYNC })) : openSqliteStoreInWorker(file, { synchronous: SYNC }));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
-// Deterministic, so two runs ingest the same data.
-let seed = 0x5eed;
-const rand = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
-const pick = <T>(xs: T[]): T => xs[Math.floor(rand() * xs.length)]!;
-
-const SERVICES: Array<{ key: string; probe: string; port: number; transport: 'tcp' | 'udp' }> = [
-  { key: 'ssh.banner', probe: 'ssh', port: 22, transport: 'tcp' },
-  { key: 'http_header.server', probe: 'http', port: 80, transport: 'tcp' },
-  { key: 'snmp.sys_description', probe: 'snmp', port: 161, transport: 'udp' },
-  { key: 'ftp.banner', probe: 'ftp', port: 21, transport: 'tcp' },
-  { key: 'smtp.banner', probe: 'smtp', port: 25, transport: 'tcp' },
-  { key: 'telnet_banners', probe: 'telnet', port: 23, transport: 'tcp' },
-  { key: 'mysql.banners', probe: 'mysql', port: 3306, transport: 'tcp' },
-  { key: 'redis.info', probe: 'redis', port: 6379, transport: 'tcp' },
-  { key: 'nats.info', probe: 'nats', port: 4222, transport: 'tcp' },
-  { key: 'html_title', probe: 'http', port: 8080, transport: 'tcp' },
-];
 
 console.log(`machine: ${process.platform} ${process.arch}, node ${process.version}`);
 let t = performance.now();
@@ -70,49 +62,16 @@ for (const db of engine.current().dbs) {
   const inputs = db.fingerprints.flatMap((fp) => fp.examples.map((e) => e.input)).filter((x) => x.length > 0);
   if (inputs.length > 0) examples.set(db.key, [...(examples.get(db.key) ?? []), ...inputs]);
 }
-const services = SERVICES.filter((s) => examples.has(s.key));
 // A running collector has finished the engine's background preparation of
 // linear-time programs seconds after start; do it now so it is not measured.
 t = performance.now();
 prepareNow(engine.current().dbs);
 console.log(`prepared Recog's linear-time programs in ${fmt(performance.now() - t)} ms (a collector does this in the background after start)`);
 const oui = loadOuiTable('/usr/share/ieee-data/oui.csv');
-const ouiPrefixes = ['dca632', '001a11', '00163e', '3c5282', 'f4ce46', '001b21', '00505a', 'b827eb', '000c29', '8c8590'];
 console.log(`loaded Recog (${examples.size} databases with examples) and the OUI registry in ${fmt(performance.now() - t)} ms`);
 
-function host(i: number, scan: number, observedAt: string): Evidence[] {
-  // Seeded by the host: a rescan sees the same services and banners, as it mostly does on a real network.
-  seed = (i * 2654435761) & 0x7fffffff || 1;
-  const ip = `198.18.${(i >> 8) & 255}.${i & 255}`;
-  const mac = `${pick(ouiPrefixes)}${(i & 0xffffff).toString(16).padStart(6, '0')}`.match(/../g)!.join(':');
-  const id = (n: string) => `s${scan}-h${i}-${n}`;
-  const base = { agentId: 'bench-agent', site: 'bench', observedAt };
-  const out: Evidence[] = [
-    { ...base, id: id('arp'), target: { ip, transport: 'arp' }, probe: 'arp', facts: { 'mac.address': mac } },
-    { ...base, id: id('icmp'), target: { ip, transport: 'icmp' }, probe: 'icmp', facts: {} },
-    { ...base, id: id('tls'), target: { ip, port: 443, transport: 'tcp' }, probe: 'tls', facts: { 'tls.cert.sha256': (i * 2654435761 >>> 0).toString(16).padStart(64, '0') } },
-  ];
-  const count = 2 + Math.floor(rand() * 3);
-  for (let k = 0; k < count; k++) {
-    const s = pick(services);
-    out.push({ ...base, id: id(`${s.probe}${s.port}-${k}`), target: { ip, port: s.port, transport: s.transport }, probe: s.probe, facts: { [s.key]: pick(examples.get(s.key)!) } });
-  }
-  return out;
-}
-
-function batches(scan: number, observedAt: string): Array<{ batchId: string; agentId: string; site: string; records: Evidence[] }> {
-  const out = [];
-  let records: Evidence[] = [];
-  for (let i = 0; i < HOSTS; i++) {
-    records.push(...host(i, scan, observedAt));
-    if (records.length >= BATCH) {
-      out.push({ batchId: `scan${scan}-b${out.length}`, agentId: 'bench-agent', site: 'bench', records });
-      records = [];
-    }
-  }
-  if (records.length > 0) out.push({ batchId: `scan${scan}-b${out.length}`, agentId: 'bench-agent', site: 'bench', records });
-  return out;
-}
+const generator = createGenerator(examples, HOSTS, BATCH);
+const batches = generator.batches;
 
 const tmp = mkdtempSync(join(tmpdir(), 'sextant-bench-'));
 const dbFile = join(tmp, 'bench.db');
@@ -136,20 +95,49 @@ function threadCpuMs(): number | undefined {
   }
 }
 
-async function run(name: string, work: ReturnType<typeof batches>) {
-  const records = work.reduce((n, b) => n + b.records.length, 0);
+// The synthetic agents (gRPC mode): a child process, so their CPU is not counted as the collector's.
+let agentsChild: ChildProcess | undefined;
+const fromChild = <T>(key: string) =>
+  new Promise<T>((resolve, reject) => {
+    const onMessage = (m: any) => {
+      if (m && m[key]) {
+        agentsChild!.off('message', onMessage);
+        agentsChild!.off('exit', onExit);
+        resolve(m as T);
+      }
+    };
+    const onExit = (code: number) => reject(new Error(`the synthetic agents exited with ${code}`));
+    agentsChild!.on('message', onMessage);
+    agentsChild!.once('exit', onExit);
+  });
+
+async function run(name: string, work: ReturnType<typeof batches>, scanNo: number, observedAt: string) {
+  let records = work.reduce((n, b) => n + b.records.length, 0);
+  let batchCount = work.length;
+  if (agentsChild) {
+    agentsChild.send({ phase: scanNo, observedAt });
+    const g = await fromChild<{ records: number; batches: number }>('generated');
+    records = g.records;
+    batchCount = g.batches;
+  }
   const started = performance.now();
   const cpuStart = process.cpuUsage();
   const mainStart = threadCpuMs();
   let stored = 0;
-  let next = 0;
-  const worker = async () => {
-    while (next < work.length) {
-      const r = await pipeline.ingest(work[next++]!);
-      stored += r.stored;
-    }
-  };
-  await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  if (agentsChild) {
+    const done = fromChild<{ stored: number }>('done');
+    agentsChild.send({ go: true });
+    stored = (await done).stored;
+  } else {
+    let next = 0;
+    const worker = async () => {
+      while (next < work.length) {
+        const r = await pipeline.ingest(work[next++]!);
+        stored += r.stored;
+      }
+    };
+    await Promise.all(Array.from({ length: IN_FLIGHT }, worker));
+  }
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpuStart);
   const cpuMs = (cpu.user + cpu.system) / 1000;
@@ -158,15 +146,16 @@ async function run(name: string, work: ReturnType<typeof batches>) {
   if (stored !== records) throw new Error(`${name}: stored ${stored} of ${records}`);
   const rate = (records / ms) * 1000;
   // On a shared machine wall time includes waiting for other processes; CPU time does not (NATS's own CPU is not counted).
-  console.log(`  ${name.padEnd(11)} ${fmt(records)} records in ${work.length} batches, ${fmt(ms)} ms: ${fmt(rate)} records/s (collector CPU ${fmt(cpuMs)} ms: ${fmt((records / cpuMs) * 1000)} records per CPU-second; pipeline thread ${fmt(mainMs)} ms, other threads ${fmt(cpuMs - mainMs)} ms)`);
+  console.log(`  ${name.padEnd(11)} ${fmt(records)} records in ${batchCount} batches, ${fmt(ms)} ms: ${fmt(rate)} records/s (collector CPU ${fmt(cpuMs)} ms: ${fmt((records / cpuMs) * 1000)} records per CPU-second; pipeline thread ${fmt(mainMs)} ms, other threads ${fmt(cpuMs - mainMs)} ms)`);
   return { records, ms, rate, cpuMs, mainMs };
 }
 
-console.log(`hosts ${fmt(HOSTS)}, batches of ${BATCH} records, ${IN_FLIGHT} in flight, SQLite synchronous=${SYNC} ${IN_PROCESS ? 'in process' : 'on a worker thread'}, publish: ${NATS ? `JetStream at ${NATS}` : 'none'}${flag('--no-memo') ? ', Recog memo off' : ''}`);
+console.log(`hosts ${fmt(HOSTS)}, batches of ${BATCH} records, ${DIRECT ? `${IN_FLIGHT} in flight, pipeline.ingest in process` : `gRPC from ${IN_FLIGHT} synthetic agents in a child process, ${WINDOW} batches awaiting acks each`}, SQLite synchronous=${SYNC} ${IN_PROCESS ? 'in process' : 'on a worker thread'}, publish: ${NATS ? `JetStream at ${NATS}` : 'none'}${flag('--no-memo') ? ', Recog memo off' : ''}`);
 // Warm-up on other hosts' data (JIT, Recog's lazy compilation), in its own site-free id space.
 t = performance.now();
-const first = batches(1, '2024-05-01T12:00:00.000Z');
-const second = batches(2, '2024-05-02T12:00:00.000Z');
+// In gRPC mode the agents' child process generates them (the collector's heap does not hold them).
+const first = DIRECT ? batches(1, '2024-05-01T12:00:00.000Z') : [];
+const second = DIRECT ? batches(2, '2024-05-02T12:00:00.000Z') : [];
 console.log(`  generated in ${fmt(performance.now() - t)} ms`);
 // Warm-up through a separate pipeline and store (so the measured pipeline's
 // Recog memo starts empty): JIT and the engine's lazily compiled patterns.
@@ -178,8 +167,23 @@ console.log(`  generated in ${fmt(performance.now() - t)} ms`);
   await warm.close();
   console.log(`  warm-up     ${fmt(performance.now() - t)} ms (separate pipeline and store, not counted)`);
 }
-const scan = await run('first scan', first);
-const rescan = flag('--only-first') ? { records: 0, ms: 0, rate: 0, cpuMs: 0, mainMs: 0 } : await run('rescan', second);
+let server: Awaited<ReturnType<typeof startCollectorServer>> | undefined;
+if (!DIRECT) {
+  const token = `bench-${process.pid}`;
+  server = await startCollectorServer({ listen: '127.0.0.1:0', token, pipeline, log: memoryLogger('warn').logger });
+  agentsChild = fork(fileURLToPath(new URL('./ingest-agents.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'] });
+  const ready = fromChild('ready');
+  agentsChild.send({ setup: { examples: [...examples], hosts: HOSTS, batch: BATCH, collector: `127.0.0.1:${server.port}`, token, agents: IN_FLIGHT, window: WINDOW } });
+  await ready;
+}
+const scan = await run('first scan', first, 1, '2024-05-01T12:00:00.000Z');
+const rescan = flag('--only-first') ? { records: 0, ms: 0, rate: 0, cpuMs: 0, mainMs: 0 } : await run('rescan', second, 2, '2024-05-02T12:00:00.000Z');
+if (agentsChild) {
+  const exited = new Promise((resolve) => agentsChild!.once('exit', resolve));
+  agentsChild.send({ close: true });
+  await exited;
+}
+await server?.close();
 await pipeline.close();
 const total = scan.records + rescan.records;
 const overall = (total / (scan.ms + rescan.ms)) * 1000;
@@ -197,4 +201,4 @@ if (NATS) {
   await nc.close();
 }
 if (!flag("--keep")) rmSync(tmp, { recursive: true, force: true }); else console.log(dbFile);
-console.log(JSON.stringify({ hosts: HOSTS, batch: BATCH, records: total, firstScan: Math.round(scan.rate), rescan: Math.round(rescan.rate), overall: Math.round(overall), perCpuSecond: Math.round(cpuOverall), perBusiestCpuSecond: Math.round((total / busiest) * 1000) }));
+console.log(JSON.stringify({ mode: DIRECT ? 'direct' : 'grpc', hosts: HOSTS, batch: BATCH, records: total, firstScan: Math.round(scan.rate), rescan: Math.round(rescan.rate), overall: Math.round(overall), perCpuSecond: Math.round(cpuOverall), perBusiestCpuSecond: Math.round((total / busiest) * 1000) }));
