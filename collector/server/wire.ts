@@ -59,7 +59,11 @@ export function batchToEvidence(batch: EvidenceBatch, agentId: string, site: str
   if (batch.records.length === 0) return fail('records: a batch needs at least one record');
   if (batch.records.length > MAX_BATCH_RECORDS) return fail(`records: ${batch.records.length} records, at most ${MAX_BATCH_RECORDS} allowed`);
   const out: Evidence[] = [];
-  for (const [i, r] of batch.records.entries()) {
+  // An agent's batch carries few distinct times (one per probe round): each is formatted once.
+  let lastMs = NaN;
+  let lastIso = '';
+  for (let i = 0; i < batch.records.length; i++) {
+    const r = batch.records[i]!;
     if (!Number.isSafeInteger(r.observedAtMs) || r.observedAtMs <= 0 || r.observedAtMs > 8.64e15) {
       return fail(`records[${i}].observed_at_ms: out of range`);
     }
@@ -70,7 +74,7 @@ export function batchToEvidence(batch: EvidenceBatch, agentId: string, site: str
       site,
       target: { ip: r.ip, transport: r.transport as 'tcp' },
       probe: r.probe,
-      observedAt: new Date(r.observedAtMs).toISOString(),
+      observedAt: r.observedAtMs === lastMs ? lastIso : (lastIso = new Date((lastMs = r.observedAtMs)).toISOString()),
       facts: { ...r.facts },
     };
     if (r.port !== 0) evidence.target.port = r.port;
