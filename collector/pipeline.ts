@@ -7,6 +7,7 @@ import type { Evidence } from '../shared/types.ts';
 import {
   applySiteUpdate,
   assetView,
+  assetViewJson,
   buildObservations,
   fingerprintEvidence,
   indexSite,
@@ -60,11 +61,14 @@ export function assetEvent(entry: ChangedAsset, prefix: string): { message: Outb
   if (!entry.event) return undefined;
   // An asset's events go to its home site, which a merge across sites may make another than the batch's.
   const site = entry.after.site;
-  const event: AssetEvent = { event: entry.event, site, asset: assetView(entry.after), changes: entry.changes };
   const msgId = `${entry.after.id}:${entry.after.revision}`;
+  // JSON.stringify of the AssetEvent { event, site, asset: assetView(after), changes }, assembled
+  // from parts so the envelope (the same without the asset) shares the serialization of the changes.
+  const head = `{"event":${JSON.stringify(entry.event)},"site":${JSON.stringify(site)}`;
+  const changes = `"changes":${JSON.stringify(entry.changes)}}`;
   return {
-    message: { subject: assetSubject(site, entry.event, prefix), msgId, assetId: entry.after.id, envelope: JSON.stringify({ event: event.event, site: event.site, changes: event.changes }) },
-    body: JSON.stringify(event),
+    message: { subject: assetSubject(site, entry.event, prefix), msgId, assetId: entry.after.id, envelope: `${head},${changes}` },
+    body: `${head},"asset":${assetViewJson(entry.after)},${changes}`,
   };
 }
 

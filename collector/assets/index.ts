@@ -19,5 +19,5 @@ export type {
 export { fingerprintEvidence, memoizedRecog, OS_PROBES_KEY, type EvidenceFingerprint, type Matchers, type RecogMatch, type RecogMatcher } from './fingerprint.ts';
 export { buildObservations } from './observe.ts';
 export { fromStored, macKey, mergeObservation, newAssetId, releaseAddress, toStored } from './merge.ts';
-export { assetView, diffAssets, serviceView } from './view.ts';
+export { assetView, assetViewJson, diffAssets, serviceView } from './view.ts';
 export { applySiteUpdate, indexSite, planManualMerge, planManualSplit, planScopeRelease, planSiteUpdate, type ScopeRelease, volatileOnly, type ChangedAsset, type PlanOptions, type SiteState, type SiteUpdate } from './inventory.ts';

@@ -56,6 +56,54 @@ export function assetView(a: Asset): AssetView {
   };
 }
 
+/**
+ * JSON.stringify(assetView(a)), byte for byte, without the view's defensive
+ * copies: the object built here shares the asset's arrays and attribute
+ * objects and never leaves this function. An event body per changed asset is
+ * on the collector's hot path; the copies were a tenth of its cost.
+ */
+export function assetViewJson(a: Asset): string {
+  const macs = a.macs.length < 2 ? a.macs : [...a.macs].sort((x, y) => y.last_seen.localeCompare(x.last_seen) || x.mac.localeCompare(y.mac));
+  const vendors: string[] = [];
+  for (const m of macs) if (m.vendor && !vendors.includes(m.vendor)) vendors.push(m.vendor);
+  return JSON.stringify({
+    id: a.id,
+    site: a.site,
+    revision: a.revision,
+    first_seen: a.first_seen,
+    last_seen: a.last_seen,
+    alive: a.alive,
+    addresses: a.addresses.map((x) => x.address).sort(compareAddresses),
+    macs: macs.map((m) => m.mac),
+    mac_vendors: vendors,
+    names: a.names,
+    os: a.os,
+    os_version: a.os_version,
+    hw: a.hw,
+    type: a.type,
+    attributes: a.attributes,
+    services: a.services.map((s) => ({
+      address: s.address,
+      transport: s.transport,
+      port: s.port,
+      protocol: s.protocol,
+      vendor: s.vendor,
+      product: s.product,
+      version: s.version,
+      cpe23: s.cpe23,
+      components: s.components.length === 0 ? undefined : s.components,
+      attributes: s.attributes,
+      first_seen: s.first_seen,
+      last_seen: s.last_seen,
+    })),
+    agents: a.agents,
+    evidence_count: a.evidence_count,
+    sources: a.sources ?? ['sextant'],
+    sites: a.sites ?? [a.site],
+    identities: (a.identities ?? []).map((i) => ({ kind: i.kind, value: i.value, source: i.source })),
+  });
+}
+
 /** "OpenSSH 9.2p1 (ssh)": how a service reads in a change record. */
 function serviceSummary(s: ServiceRecord): string {
   const what = [s.product, s.version].filter(Boolean).join(' ');
