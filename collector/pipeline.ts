@@ -4,6 +4,7 @@
 // behind small interfaces. Batches run one at a time, so merges never race.
 import { componentLogger, type Logger } from '../shared/logging.ts';
 import type { Evidence } from '../shared/types.ts';
+import { refingerprintAsset } from './assets/refingerprint.ts';
 import {
   applySiteUpdate,
   assetView,
@@ -12,6 +13,7 @@ import {
   indexSite,
   memoizedRecog,
   planSiteUpdate,
+  type AssetChange,
   type AssetEvent,
   type AssetView,
   type EvidenceFingerprint,
@@ -24,6 +26,8 @@ import { DEFAULT_LIMITS, validateBatch, type IngestLimits } from './ingest/index
 import type { OuiTable } from './oui/index.ts';
 import { assetSubject, DEFAULT_SUBJECT_PREFIX, type Publisher } from './publish/index.ts';
 import type { OutboxMessage, Store } from './store/index.ts';
+import { diffAssets } from './assets/view.ts';
+import type { Asset } from './assets/types.ts';
 
 export { openSqliteStore } from './store/index.ts';
 export { connectPublisher, createMemoryPublisher, createNoopPublisher } from './publish/index.ts';
@@ -39,9 +43,46 @@ export interface IngestBatch {
   records: Evidence[];
 }
 
+export interface IngestOptions {
+  /** Limits for this batch instead of the pipeline's (imports are one large batch). */
+  limits?: IngestLimits;
+  /** Records keep their own agentId (imports of evidence files); otherwise each must be the batch's. */
+  anyAgent?: boolean;
+  /** Also count the assets created and updated (imports report them). */
+  counts?: boolean;
+}
+
+export interface IngestResult {
+  stored: number;
+  duplicates: number;
+  /** With `counts`: assets this batch created, and those it changed enough to announce. */
+  created?: number;
+  updated?: number;
+}
+
+export interface RefingerprintOptions {
+  /** Which assets to replay (all when absent). */
+  select?: (view: AssetView) => boolean;
+  site?: string;
+}
+
+export interface RefingerprintResult {
+  examined: number;
+  evidence: number;
+  updated: number;
+  /** The changes per updated asset id. */
+  changes: Map<string, AssetChange[]>;
+}
+
 export interface Pipeline {
   /** Validates, stores (one transaction), fingerprints, merges and publishes. Resolves only after commit. */
-  ingest(batch: IngestBatch): Promise<{ stored: number; duplicates: number }>;
+  ingest(batch: IngestBatch, options?: IngestOptions): Promise<IngestResult>;
+  /**
+   * Replays each selected asset's stored evidence through the current engine
+   * and stores (one transaction) and publishes `updated` for those whose
+   * fingerprints changed; unchanged assets are not written and raise no event.
+   */
+  refingerprint(options?: RefingerprintOptions): Promise<RefingerprintResult>;
   assets(site?: string): Promise<AssetView[]>;
   /** Waits for running batches, tries once more to publish, then closes the store and the publisher. */
   close(): Promise<void>;
@@ -158,9 +199,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     }
   };
 
-  const runBatch = async (input: IngestBatch, received: number) => {
+  const runBatch = async (input: IngestBatch, received: number, options: IngestOptions = {}) => {
     const started = performance.now();
-    const batch = validateBatch(input, limits, received);
+    const batch = validateBatch(input, options.limits ?? limits, received, { anyAgent: options.anyAgent === true });
     const known = await store.knownEvidence(batch.records.map((r) => r.id));
     const seen = new Set<string>();
     const fresh = batch.records.filter((r) => {
@@ -214,17 +255,78 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       created, updated,
       ms: Math.round(performance.now() - started),
     }, 'batch committed');
-    return { stored: result.stored, duplicates, events: outbox.length };
+    return { stored: result.stored, duplicates, events: outbox.length, created, updated };
+  };
+
+  const runRefingerprint = async (options: RefingerprintOptions): Promise<RefingerprintResult> => {
+    const result: RefingerprintResult = { examined: 0, evidence: 0, updated: 0, changes: new Map() };
+    // TODO(search): stream the selection from the store (streamAssets(query)) instead of listing every asset.
+    const assets = await store.listAssets(options.site);
+    const bySite = new Map<string, Array<{ before: Asset; after: Asset; changes: AssetChange[] }>>();
+    for (const stored of assets) {
+      // The collector's own copy is the newest (it may hold a batch the listing raced with).
+      const current = (await sites.get(stored.site))?.assets.get(stored.id) ?? stored;
+      if (options.select && !options.select(assetView(current))) continue;
+      result.examined++;
+      const evidence = await store.readEvidence({ assetId: current.id });
+      result.evidence += evidence.length;
+      const after = refingerprintAsset(current, evidence, evidence.map(fingerprint));
+      const changes = diffAssets(current, after);
+      if (changes.length === 0) continue;
+      const list = bySite.get(current.site) ?? [];
+      list.push({ before: current, after: { ...after, revision: current.revision + 1 }, changes });
+      bySite.set(current.site, list);
+    }
+    // Outbox entries JetStream acknowledged meanwhile are deleted by the first commit.
+    let acknowledged = published;
+    published = [];
+    try {
+      for (const [site, list] of bySite) {
+        const outbox: OutboxMessage[] = [];
+        for (const { after, changes } of list) {
+          if (!durableEvents) continue;
+          const event: AssetEvent = { event: 'updated', site, asset: assetView(after), changes };
+          const msgId = `${after.id}:${after.revision}`;
+          outbox.push({ subject: assetSubject(site, 'updated', prefix), msgId, assetId: after.id, envelope: JSON.stringify({ event: event.event, site, changes }) });
+          if (bodies.size < MAX_HELD_BODIES) bodies.set(msgId, JSON.stringify(event));
+        }
+        const at = new Date(now()).toISOString();
+        try {
+          await store.commitBatch({
+            batchId: `refingerprint-${at}-${site}`,
+            agentId: 'refingerprint',
+            site,
+            receivedAt: at,
+            evidence: [],
+            assets: list.map(({ before, after }) => ({ asset: after, previous: before })),
+            outbox,
+            published: acknowledged,
+          });
+        } catch (err) {
+          for (const m of outbox) bodies.delete(m.msgId);
+          throw err;
+        }
+        acknowledged = [];
+        const state = await sites.get(site);
+        if (state) for (const { after } of list) state.assets.set(after.id, after);
+        for (const { after, changes } of list) result.changes.set(after.id, changes);
+        result.updated += list.length;
+      }
+    } finally {
+      published = acknowledged.concat(published);
+    }
+    log.pipeline.info({ examined: result.examined, evidence: result.evidence, updated: result.updated }, 'refingerprint done');
+    return result;
   };
 
   // Events an earlier run committed but could not publish go out first.
   if (durableEvents) void drainOutbox();
 
   return {
-    async ingest(input) {
+    async ingest(input, options) {
       if (closed) throw new Error('pipeline is closed');
       const received = now();
-      const run = queue.then(() => runBatch(input, received));
+      const run = queue.then(() => runBatch(input, received, options));
       // The next batch waits for this one whatever its outcome.
       queue = run.catch(() => undefined);
       let outcome: Awaited<ReturnType<typeof runBatch>>;
@@ -237,7 +339,17 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       }
       // Waiting for JetStream's acknowledgements paces agents to what NATS takes; while NATS is failing, don't.
       if (outcome.events > 0 && now() >= publishPausedUntil) await drainOutbox();
-      return { stored: outcome.stored, duplicates: outcome.duplicates };
+      const result: IngestResult = { stored: outcome.stored, duplicates: outcome.duplicates };
+      if (options?.counts) Object.assign(result, { created: outcome.created, updated: outcome.updated });
+      return result;
+    },
+    async refingerprint(options = {}) {
+      if (closed) throw new Error('pipeline is closed');
+      const run = queue.then(() => runRefingerprint(options));
+      queue = run.catch(() => undefined);
+      const outcome = await run;
+      if (outcome.updated > 0 && durableEvents && now() >= publishPausedUntil) await drainOutbox();
+      return outcome;
     },
     async assets(site) {
       await queue;

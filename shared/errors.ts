@@ -22,6 +22,14 @@ export const ErrorCodes = {
   OSDB_INVALID: 'Nmap OS database is invalid',
   OS_FINGERPRINT_INVALID: 'OS fingerprint text is invalid',
   OS_EVIDENCE_INVALID: 'OS probe evidence is invalid',
+  // IO (imports, refingerprint, improvements, watch)
+  IMPORT_FORMAT_UNKNOWN: 'import file is neither Nmap XML nor Sextant evidence JSONL',
+  IMPORT_MALFORMED: 'import file is malformed',
+  IMPORT_UNREADABLE: 'import file cannot be read',
+  IMPROVE_INVALID: 'fingerprint improvement submission is invalid',
+  IMPROVE_ASSET_UNKNOWN: 'no asset has that id',
+  WATCH_INVALID: 'watch options are invalid',
+  COLLECTOR_REQUEST_FAILED: 'the collector API request failed',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -12,6 +12,7 @@ import { computeOsFingerprint, matchFingerprint, osCandidates, type OsDb, type O
 import { isGroupAddress, normalizeMac, ouiCandidate, type OuiTable } from '../oui/index.ts';
 import type { Evidence, FingerprintCandidate } from '../../shared/types.ts';
 import type { MacObservation, ServiceComponent } from './types.ts';
+import { fingerprintNmapEvidence } from './sources/nmap.ts';
 
 export type RecogMatch = DbMatch & { db: RecogDb };
 export type RecogMatcher = (key: string, value: string) => RecogMatch[];
@@ -152,8 +153,18 @@ function claims(m: RecogMatch, evidenceId: string): FingerprintCandidate[] {
   return base.map((c) => ({ ...c, evidenceId }));
 }
 
+/**
+ * Imported sources have their own fact shapes: one file each under sources/,
+ * chosen by the record's probe name.
+ */
+const SOURCES: Record<string, (record: Evidence, matchers: Matchers) => EvidenceFingerprint> = {
+  nmap: (record, matchers) => fingerprintNmapEvidence(record, matchers, { addMac: (value, out) => addMac(value, matchers.oui, out) }),
+};
+
 /** Everything one record claims. */
 export function fingerprintEvidence(record: Evidence, matchers: Matchers): EvidenceFingerprint {
+  const source = Object.hasOwn(SOURCES, record.probe) ? SOURCES[record.probe] : undefined;
+  if (source) return withOuiCandidates(source(record, matchers), matchers, record.id);
   const out: EvidenceFingerprint = { candidates: [], macs: [], names: [], components: [], problems: [] };
   const { facts } = record;
   for (const key of Object.keys(facts)) {
@@ -183,6 +194,15 @@ export function fingerprintEvidence(record: Evidence, matchers: Matchers): Evide
   for (const key of NAME_KEYS) {
     const name = facts[key]?.trim();
     if (name && name.length <= 255 && !out.names.includes(name)) out.names.push(name);
+  }
+  return out;
+}
+
+/** The MAC vendor claim for each MAC a source's record carries, as for agent evidence. */
+function withOuiCandidates(out: EvidenceFingerprint, matchers: Matchers, evidenceId: string): EvidenceFingerprint {
+  for (const mac of out.macs) {
+    const vendor = matchers.oui?.lookup(mac.mac);
+    if (vendor) out.candidates.push(ouiCandidate(vendor, evidenceId));
   }
   return out;
 }

@@ -24,7 +24,9 @@ export function buildObservations(records: Evidence[], fingerprints: EvidenceFin
     const record = records[i]!;
     const fp = fingerprints[i]!;
     const at = record.observedAt;
-    let obs = byIp.get(record.target.ip);
+    // Keyed by agent too: an imported evidence file may hold several agents' records for one address.
+    const key = `${record.target.ip}\u0000${record.agentId}`;
+    let obs = byIp.get(key);
     if (!obs) {
       obs = {
         site: record.site,
@@ -38,7 +40,7 @@ export function buildObservations(records: Evidence[], fingerprints: EvidenceFin
         lastSeen: at,
         evidenceIds: [],
       };
-      byIp.set(record.target.ip, obs);
+      byIp.set(key, obs);
       services.set(obs, new Map());
     }
     obs.firstSeen = earlier(obs.firstSeen, at);

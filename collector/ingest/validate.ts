@@ -157,7 +157,7 @@ export function validateRecord(value: unknown, field: string, batch: { agentId: 
  * The whole batch or nothing: the first bad record rejects it (EVIDENCE_INVALID
  * or EVIDENCE_TOO_LARGE, both permanent, so the agent must not resend it).
  */
-export function validateBatch(batch: unknown, limits: IngestLimits = DEFAULT_LIMITS, now = Date.now()): EvidenceBatch {
+export function validateBatch(batch: unknown, limits: IngestLimits = DEFAULT_LIMITS, now = Date.now(), options: { anyAgent?: boolean } = {}): EvidenceBatch {
   if (!isPlainObject(batch)) throw invalid('batch', 'must be an object {batchId, agentId, site, records}');
   const batchId = checkString(batch.batchId, 'batchId', ID, '1-200 printable ASCII characters without spaces');
   const agentId = checkString(batch.agentId, 'agentId', ID, '1-200 printable ASCII characters without spaces');
@@ -167,7 +167,10 @@ export function validateBatch(batch: unknown, limits: IngestLimits = DEFAULT_LIM
   const records: Evidence[] = [];
   let total = 0;
   for (let i = 0; i < batch.records.length; i++) {
-    const { record, chars } = validateRecord(batch.records[i], `records[${i}]`, { agentId, site }, limits, now);
+    // An import (anyAgent) keeps each record's own agent: one file may hold several agents' evidence.
+    const own = options.anyAgent ? (batch.records[i] as { agentId?: unknown } | null)?.agentId : undefined;
+    const recordAgent = typeof own === 'string' && ID.test(own) ? own : agentId;
+    const { record, chars } = validateRecord(batch.records[i], `records[${i}]`, { agentId: recordAgent, site }, limits, now);
     total += chars;
     if (total > limits.maxBatchChars) throw tooLarge('records', `exceed ${limits.maxBatchChars} characters in total at records[${i}]`);
     records.push(record);

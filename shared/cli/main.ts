@@ -7,6 +7,7 @@ import { registerCollectorCommands } from './collector.ts';
 import { registerOsCommands } from './os.ts';
 import { registerOsScanCommand } from './os-scan.ts';
 import { registerScanCommands } from './scan.ts';
+import { registerImportCommands } from './import.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sextant')
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerCollectorCommands(program);
   registerAgentCommands(program);
   registerScanCommands(program);
+  registerImportCommands(program);
   return program;
 }
 
