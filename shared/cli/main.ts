@@ -8,6 +8,8 @@ import { registerOsCommands } from './os.ts';
 import { registerOsScanCommand } from './os-scan.ts';
 import { registerScanCommands } from './scan.ts';
 import { registerImportCommands } from './import.ts';
+import { registerRefingerprintCommands } from './refingerprint.ts';
+import { registerWatchCommands } from './watch.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sextant')
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerAgentCommands(program);
   registerScanCommands(program);
   registerImportCommands(program);
+  registerRefingerprintCommands(program);
+  registerWatchCommands(program);
   return program;
 }
 
