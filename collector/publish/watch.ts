@@ -30,6 +30,8 @@ export interface WatchOptions {
   subjectPrefix?: string;
   /** Overrides `query`: any filter over the asset view. */
   filter?: AssetFilter;
+  /** Called once the consumer exists: events published from then on are seen. */
+  ready?: () => void;
 }
 
 const isView = (a: unknown): a is AssetView => typeof a === 'object' && a !== null && Array.isArray((a as AssetView).addresses);
@@ -73,13 +75,15 @@ export async function* watchAssets(options: WatchOptions): AsyncGenerator<Watche
     let consumer;
     try {
       consumer = await jetstream(nc).consumers.get(stream, {
-        filter_subjects: [`${prefix}.>`],
+        // One subject as a string: nats-server before 2.10 (Debian 12) knows only a single filter.
+        filter_subjects: `${prefix}.>`,
         ...(options.since ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: options.since.toISOString() } : { deliver_policy: DeliverPolicy.New }),
       });
     } catch (err) {
       throw new SextantError('PUBLISH_UNAVAILABLE', `JetStream stream ${stream}: ${(err as Error).message}`, { field: '--nats' }, err);
     }
     messages = await consumer.consume();
+    options.ready?.();
     const shown = new Set<string>();
     for await (const m of messages) {
       let body: Omit<WatchedEvent, 'seq' | 'time' | 'subject'>;
