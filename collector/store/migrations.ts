@@ -112,6 +112,26 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  // Version 2 is SEARCH's search index; this one must stay after it (renumber when merging if needed).
+  {
+    version: 3,
+    name: 'fingerprint improvement submissions',
+    sql: `
+      -- sextant improve: what a user says an asset is, with the asset as it was then.
+      CREATE TABLE improvements (
+        id TEXT PRIMARY KEY,
+        asset_id TEXT NOT NULL,
+        site TEXT NOT NULL,
+        submitted_at TEXT NOT NULL,
+        type TEXT,
+        os TEXT,
+        hw TEXT,
+        comment TEXT,
+        asset TEXT NOT NULL
+      );
+      CREATE INDEX improvements_asset ON improvements (asset_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

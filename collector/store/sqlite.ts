@@ -7,7 +7,7 @@ import { SextantError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logging.ts';
 import { fromStored, toStored, type Asset } from '../assets/index.ts';
 import { migrate } from './migrations.ts';
-import type { BatchWrite, CommitResult, OutboxMessage, Store, StoredEvidence } from './types.ts';
+import type { BatchWrite, CommitResult, Improvement, OutboxMessage, Store, StoredEvidence } from './types.ts';
 
 export interface SqliteStoreOptions {
   logger?: Logger | undefined;
@@ -144,6 +144,9 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   const selectOutbox = db.prepare('SELECT seq, subject, msg_id, asset_id, envelope FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
   const selectAsset = db.prepare('SELECT doc, seen FROM assets WHERE id = ?');
   const countEvidence = db.prepare('SELECT COUNT(*) AS n FROM evidence');
+  const insertImprovement = db.prepare(`INSERT INTO improvements (id, asset_id, site, submitted_at, type, os, hw, comment, asset)
+    VALUES (@id, @asset_id, @site, @submitted_at, @type, @os, @hw, @comment, @asset) ON CONFLICT (id) DO NOTHING`);
+  const selectImprovements = db.prepare('SELECT * FROM improvements ORDER BY submitted_at, id');
   const knownStatements = new Map<number, Database.Statement>();
   const known = (n: number) => {
     let s = knownStatements.get(n);
@@ -264,6 +267,14 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       db.transaction(() => {
         for (const seq of seqs) deleteOutbox.run(seq);
       })();
+    },
+    async addImprovement(i) {
+      const row = { type: null, os: null, hw: null, comment: null, ...i };
+      return insertImprovement.run(row).changes === 1;
+    },
+    async listImprovements() {
+      const rows = selectImprovements.all() as Array<Record<string, string | null>>;
+      return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as unknown as Improvement);
     },
     async close() {
       if (closed) return;

@@ -46,6 +46,20 @@ export interface StoredEvidence extends Evidence {
   receivedAt: string;
 }
 
+/** A fingerprint improvement submission (`sextant improve`). */
+export interface Improvement {
+  id: string;
+  asset_id: string;
+  site: string;
+  submitted_at: string;
+  type?: string;
+  os?: string;
+  hw?: string;
+  comment?: string;
+  /** The asset's view when it was submitted, JSON. */
+  asset: string;
+}
+
 export interface Store {
   readonly kind: string;
   /** Which of these evidence ids the log already holds. */
@@ -62,5 +76,8 @@ export interface Store {
   /** Outbox entries in order, after `afterSeq` (those already sent but not yet deleted are skipped that way). */
   pendingMessages(limit: number, afterSeq?: number): Promise<OutboxMessage[]>;
   deleteMessages(seqs: number[]): Promise<void>;
+  /** Records a submission; false when one with this id exists already. */
+  addImprovement(improvement: Improvement): Promise<boolean>;
+  listImprovements(): Promise<Improvement[]>;
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import { registerScanCommands } from './scan.ts';
 import { registerImportCommands } from './import.ts';
 import { registerRefingerprintCommands } from './refingerprint.ts';
 import { registerWatchCommands } from './watch.ts';
+import { registerImproveCommands } from './improve.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sextant')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerImportCommands(program);
   registerRefingerprintCommands(program);
   registerWatchCommands(program);
+  registerImproveCommands(program);
   return program;
 }
 
