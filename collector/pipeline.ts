@@ -75,6 +75,8 @@ export interface RefingerprintResult {
 }
 
 export interface Pipeline {
+  /** The store behind it, for tables outside the pipeline's own flow (improvement submissions). */
+  readonly store: Store;
   /** Validates, stores (one transaction), fingerprints, merges and publishes. Resolves only after commit. */
   ingest(batch: IngestBatch, options?: IngestOptions): Promise<IngestResult>;
   /**
@@ -323,6 +325,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   if (durableEvents) void drainOutbox();
 
   return {
+    store,
     async ingest(input, options) {
       if (closed) throw new Error('pipeline is closed');
       const received = now();

@@ -50,11 +50,15 @@ export interface AssetSource {
   assets(site?: string): Promise<unknown[]> | unknown[];
 }
 
-export async function startAdminServer(listen: string, token: string, collector: CollectorServer, log: Logger, inventory?: AssetSource): Promise<AdminServer> {
+/** Extra routes (one file per part, e.g. api-io.ts): true when it answered the request. */
+export type AdminRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
+
+export async function startAdminServer(listen: string, token: string, collector: CollectorServer, log: Logger, inventory?: AssetSource, routes: AdminRoute[] = []): Promise<AdminServer> {
   const server: Server = createServer(async (req, res) => {
     if (!authorized(req, token)) return send(res, 401, { error: 'missing or wrong bearer token' });
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname;
+    for (const route of routes) if (await route(req, res, url)) return;
     if (req.method === 'GET' && path === '/v1/assets' && inventory) return send(res, 200, await inventory.assets(url.searchParams.get('site') ?? undefined));
     if (req.method === 'GET' && path === '/v1/agents') return send(res, 200, collector.agents());
     if (req.method === 'GET' && path === '/v1/tasks') return send(res, 200, collector.tasks.list().map(taskView));

@@ -7,9 +7,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { ExportedImprovement, ImprovementInput } from '../../collector/improve/index.ts';
 import type { Improvement } from '../../collector/store/index.ts';
-import { loadConfig } from '../config.ts';
 import { SextantError } from '../errors.ts';
-import { builtinDirs } from './fingerprints.ts';
 import { collectorRequest, dbFile, type InventoryFlags } from './io-access.ts';
 
 interface ImproveCliOptions extends InventoryFlags, ImprovementInput {
@@ -23,11 +21,8 @@ const inventoryOptions = (cmd: Command) => cmd
 
 /** The match keys of every loaded Recog database (built-in and custom): what a draft can be for. */
 async function recogKeys(): Promise<(key: string) => boolean> {
-  const { loadRecogDirs } = await import('../../collector/fingerprint/index.ts');
-  const config = loadConfig();
-  const dirs = [...builtinDirs(), ...(config.externalFingerprints ? [config.externalFingerprints] : [])];
-  const keys = new Set(loadRecogDirs(dirs).dbs.map((db) => db.key));
-  return (key) => keys.has(key);
+  const { recogKeyPredicate } = await import('../../collector/improve/keys.ts');
+  return recogKeyPredicate();
 }
 
 export async function submitImprovement(flags: InventoryFlags, ref: string, input: ImprovementInput): Promise<{ improvement: Improvement; added: boolean }> {
