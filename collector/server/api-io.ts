@@ -1,5 +1,6 @@
 // The collector's admin API for IO's commands, so they work with --collector
-// URL against a running collector: import a parsed file as one batch,
+// URL against a running collector: import a parsed file as one batch
+// (/v1/import/evidence: /v1/import is MERGE's integration exports),
 // refingerprint, record and export improvement submissions.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSextantError } from '../../shared/errors.ts';
@@ -54,7 +55,7 @@ export function ioRoutes(pipeline: Pipeline, log: Logger): AdminRoute {
   return async (req, res, url) => {
     const path = url.pathname;
     const post = req.method === 'POST';
-    if (post && path === '/v1/import') {
+    if (post && path === '/v1/import/evidence') {
       const body = await readJson(req, MAX_IMPORT_BODY);
       if (!body.ok) return send(res, body.status, { error: body.error });
       try {

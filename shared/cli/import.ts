@@ -46,7 +46,7 @@ export function registerImportCommands(program: Command): void {
       const batch = { batchId: parsed.batchId, agentId: parsed.agentId, site: parsed.site, records: parsed.records };
       let result: { stored: number; duplicates: number; created?: number; updated?: number };
       if (opts.collector) {
-        result = await collectorRequest(opts, 'POST', '/v1/import', batch);
+        result = await collectorRequest(opts, 'POST', '/v1/import/evidence', batch);
       } else {
         const { openPipeline } = await import('../../collector/server/index.ts');
         const { loadConfig } = await import('../config.ts');
