@@ -43,7 +43,7 @@ export function parseImport(text: string, options: { file: string; site?: string
   const digest = createHash('sha256').update(text).digest('hex');
   const format = detectFormat(text, options.file);
   const parsed = format === 'nmap-xml'
-    ? parseNmapXml(text, { file: options.file, site: options.site ?? DEFAULT_IMPORT_SITE, fileDigest: digest, ...(options.now ? { now: options.now } : {}) })
+    ? parseNmapXml(text, { file: options.file, site: options.site ?? DEFAULT_IMPORT_SITE, fileDigest: digest, limits: IMPORT_LIMITS, ...(options.now ? { now: options.now } : {}) })
     : parseEvidenceJsonl(text, { file: options.file, site: options.site, limits: IMPORT_LIMITS, ...(options.now ? { now: options.now.getTime() } : {}) });
   return { ...parsed, batchId: `import-${digest.slice(0, 32)}`, digest };
 }

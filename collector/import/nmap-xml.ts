@@ -6,8 +6,9 @@
 import { createHash } from 'node:crypto';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { NMAP_FACTS, type NmapOsMatch } from '../assets/sources/nmap.ts';
-import { SextantError } from '../../shared/errors.ts';
+import { isSextantError, SextantError } from '../../shared/errors.ts';
 import type { Evidence } from '../../shared/types.ts';
+import { DEFAULT_LIMITS, validateRecord, type IngestLimits } from '../ingest/validate.ts';
 
 export const NMAP_AGENT_ID = 'import:nmap';
 export const NMAP_PROBE = 'nmap';
@@ -46,7 +47,16 @@ export interface ParsedImport {
 }
 
 /** Parses Nmap XML text; throws IMPORT_MALFORMED naming line:column for XML that is not well-formed. */
-export function parseNmapXml(text: string, options: { file: string; site: string; fileDigest: string; now?: Date }): ParsedImport {
+/** Line and column of the first occurrence of `needle` (1-based), to point at a bad value. */
+function locate(text: string, needle: string, from = 0): { line?: number; column?: number } {
+  const at = text.indexOf(needle, from);
+  if (at === -1) return {};
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  return { line, column: at - before.lastIndexOf('\n') };
+}
+
+export function parseNmapXml(text: string, options: { file: string; site: string; fileDigest: string; now?: Date; limits?: IngestLimits }): ParsedImport {
   const { file, site, fileDigest } = options;
   const valid = XMLValidator.validate(text);
   if (valid !== true) throw malformed(file, `not well-formed XML: ${valid.err.msg}`, valid.err.line, valid.err.col);
@@ -161,5 +171,18 @@ export function parseNmapXml(text: string, options: { file: string; site: string
       });
     }
   });
+  // Checked here as the pipeline will, so a value Nmap would never write is reported with its place in the file.
+  const now = (options.now ?? new Date()).getTime();
+  for (const r of records) {
+    try {
+      validateRecord(r, 'host', { agentId: NMAP_AGENT_ID, site }, options.limits ?? DEFAULT_LIMITS, now);
+    } catch (err) {
+      if (!isSextantError(err)) throw err;
+      // The host element's own address, not the <hosthint> before it.
+      const hostAt = [...text.matchAll(/<host[\s>]/g)].find((m) => text.indexOf(`addr="${r.target.ip}"`, m.index) !== -1)?.index ?? 0;
+      const { line, column } = locate(text, `addr="${r.target.ip}"`, hostAt);
+      throw malformed(file, `host ${r.target.ip}${r.target.port ? ` port ${r.target.port}` : ''}: ${err.location.field?.replace(/^host\.?/, '') || 'record'} ${err.detail}`, line, column);
+    }
+  }
   return { format: 'nmap-xml', agentId: NMAP_AGENT_ID, site, records, skipped };
 }
