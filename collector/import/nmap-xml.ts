@@ -8,7 +8,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { NMAP_FACTS, type NmapOsMatch } from '../assets/sources/nmap.ts';
 import { isSextantError, SextantError } from '../../shared/errors.ts';
 import type { Evidence } from '../../shared/types.ts';
-import { DEFAULT_LIMITS, validateRecord, type IngestLimits } from '../ingest/validate.ts';
+import { canonicalIp, DEFAULT_LIMITS, validateRecord, type IngestLimits } from '../ingest/validate.ts';
 
 export const NMAP_AGENT_ID = 'import:nmap';
 export const NMAP_PROBE = 'nmap';
@@ -82,6 +82,8 @@ export function parseNmapXml(text: string, options: { file: string; site: string
   const runStart = unixTime(run.start) ?? unixTime(obj(obj(run.runstats)?.finished)?.time) ?? (options.now ?? new Date()).toISOString();
   const records: Evidence[] = [];
   const skipped: string[] = [];
+  /** Each host's address as written, to point at it in errors. */
+  const spelled = new Map<string, string>();
   const hosts = arr(run.host);
   hosts.forEach((host, index) => {
     const where = `host ${index + 1}`;
@@ -92,11 +94,14 @@ export function parseNmapXml(text: string, options: { file: string; site: string
     }
     const addresses = arr(host.address);
     const ipNode = addresses.find((a) => a.addrtype === 'ipv4') ?? addresses.find((a) => a.addrtype === 'ipv6');
-    const ip = str(ipNode?.addr);
+    const written = str(ipNode?.addr);
+    // One spelling per address (IPv6 compressed, lower case), so ids and assets agree with agents'.
+    const ip = written === undefined ? undefined : canonicalIp(written) ?? written;
     if (!ip) {
       skipped.push(`${where}: no IPv4 or IPv6 address`);
       return;
     }
+    spelled.set(ip, written!);
     const macNode = addresses.find((a) => a.addrtype === 'mac');
     const observedAt = unixTime(host.endtime) ?? unixTime(host.starttime) ?? runStart;
     const facts: Record<string, string> = {};
@@ -179,8 +184,9 @@ export function parseNmapXml(text: string, options: { file: string; site: string
     } catch (err) {
       if (!isSextantError(err)) throw err;
       // The host element's own address, not the <hosthint> before it.
-      const hostAt = [...text.matchAll(/<host[\s>]/g)].find((m) => text.indexOf(`addr="${r.target.ip}"`, m.index) !== -1)?.index ?? 0;
-      const { line, column } = locate(text, `addr="${r.target.ip}"`, hostAt);
+      const attr = `addr="${spelled.get(r.target.ip) ?? r.target.ip}"`;
+      const hostAt = [...text.matchAll(/<host[\s>]/g)].find((m) => text.indexOf(attr, m.index) !== -1)?.index ?? 0;
+      const { line, column } = locate(text, attr, hostAt);
       throw malformed(file, `host ${r.target.ip}${r.target.port ? ` port ${r.target.port}` : ''}: ${err.location.field?.replace(/^host\.?/, '') || 'record'} ${err.detail}`, line, column);
     }
   }

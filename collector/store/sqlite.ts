@@ -148,6 +148,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     VALUES (@id, @asset_id, @site, @submitted_at, @type, @os, @hw, @comment, @asset) ON CONFLICT (id) DO NOTHING`);
   const selectImprovements = db.prepare('SELECT * FROM improvements ORDER BY submitted_at, id');
   const knownStatements = new Map<number, Database.Statement>();
+  const readStatements = new Map<string, Database.Statement>();
   const known = (n: number) => {
     let s = knownStatements.get(n);
     if (!s) {
@@ -252,7 +253,11 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         params.push(options.assetId);
       }
       params.push(options.limit ?? -1);
-      const rows = db.prepare(`SELECT * FROM evidence WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`).all(...params) as EvidenceRow[];
+      // Two shapes only; prepared once each (refingerprint reads per asset).
+      const sql = `SELECT * FROM evidence WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
+      let statement = readStatements.get(sql);
+      if (!statement) readStatements.set(sql, (statement = db.prepare(sql)));
+      const rows = statement.all(...params) as EvidenceRow[];
       return rows.map(toEvidence);
     },
     async evidenceCount() {

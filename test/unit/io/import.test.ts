@@ -186,3 +186,45 @@ describe('sextant import (the command)', () => {
     });
   });
 });
+
+describe('Nmap XML details', () => {
+  const run = (hosts: string) => `<?xml version="1.0"?>\n<!DOCTYPE nmaprun>\n<nmaprun scanner="nmap" start="1714564800" version="7.93">\n${hosts}\n<runstats><finished time="1714564900"/></runstats></nmaprun>\n`;
+  it('keeps IPv6 hosts, every hostname, TLS-wrapped services and script output; skips hosts that are down', () => {
+    const parsed = parseImport(run(`
+<host><status state="down" reason="no-response"/><address addr="198.18.5.1" addrtype="ipv4"/></host>
+<host starttime="1714564810" endtime="1714564820"><status state="up" reason="echo-reply"/>
+<address addr="2001:DB8::0:1" addrtype="ipv6"/>
+<hostnames><hostname name="web.example.test" type="user"/><hostname name="www.example.test" type="PTR"/></hostnames>
+<ports><port protocol="tcp" portid="443"><state state="open"/><service name="http" product="nginx" tunnel="ssl" method="probed" conf="10"/>
+<script id="ssl-cert" output="Subject: commonName=web.example.test"/></port>
+<port protocol="udp" portid="161"><state state="open|filtered"/><service name="snmp" method="table" conf="3"/></port>
+<port protocol="udp" portid="123"><state state="open"/><service name="ntp" method="table" conf="3"/></port></ports>
+</host>`), { file: 'v6.xml', site: 'lab' });
+    assert.deepEqual(parsed.skipped, ['host 1: status down']);
+    assert.equal(parsed.records.length, 3);
+    const [host, https, ntp] = parsed.records;
+    assert.equal(host!.target.ip, '2001:db8::1');
+    assert.equal(host!.observedAt, '2024-05-01T12:00:20.000Z');
+    assert.equal(host!.facts['host.name'], 'web.example.test');
+    assert.deepEqual(JSON.parse(host!.facts['nmap.hostnames']!), [{ name: 'web.example.test', type: 'user' }, { name: 'www.example.test', type: 'PTR' }]);
+    assert.equal(https!.facts['nmap.service.name'], 'ssl/http');
+    assert.equal(https!.facts['nmap.script.ssl-cert'], 'Subject: commonName=web.example.test');
+    assert.deepEqual(ntp!.target, { ip: '2001:db8::1', port: 123, transport: 'udp' });
+  });
+
+  it('turns them into one asset with both names; a port-table guess names the protocol only', async () => {
+    const p = pipeline(false);
+    await importText(p, run(`<host><status state="up"/><address addr="198.18.5.2" addrtype="ipv4"/>
+<hostnames><hostname name="a.example.test" type="user"/><hostname name="b.example.test" type="PTR"/></hostnames>
+<ports><port protocol="tcp" portid="443"><state state="open"/><service name="http" product="nginx" version="1.22.1" tunnel="ssl" method="probed" conf="10"><cpe>cpe:/a:igor_sysoev:nginx:1.22.1</cpe></service></port>
+<port protocol="udp" portid="123"><state state="open"/><service name="ntp" method="table" conf="3"/></port></ports></host>`));
+    const [asset] = await p.pipeline.assets();
+    assert.deepEqual(asset!.names, ['a.example.test', 'b.example.test']);
+    const https = asset!.services.find((s) => s.port === 443)!;
+    assert.deepEqual([https.protocol, https.product, https.version], ['http', 'nginx', '1.22.1']);
+    const ntp = asset!.services.find((s) => s.port === 123)!;
+    assert.deepEqual([ntp.protocol, ntp.product], ['ntp', undefined]);
+    assert.equal(ntp.attributes['fp.service.certainty'], '0.1');
+    await p.pipeline.close();
+  });
+});
