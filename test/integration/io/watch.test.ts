@@ -7,7 +7,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRecogEngine } from '../../../collector/fingerprint/index.ts';
 import { connectPublisher, createPipeline, openSqliteStore, type Pipeline } from '../../../collector/pipeline.ts';
+import { SHARED_RECOG_XML } from '../../helpers/recog.ts';
 import { watchAssets, type WatchedEvent } from '../../../collector/publish/watch.ts';
 import { REPO } from '../../helpers/recog.ts';
 import { batch, debianWebServer, record, recogEngine, tempDir } from '../../unit/collector/support.ts';
@@ -86,6 +89,41 @@ describe('watchAssets (JetStream)', () => {
     assert.equal(lines.length, 1);
     assert.equal(lines[0]!.event, 'created');
     assert.ok((lines[0]!.asset as { services: Array<{ port: number }> }).services.some((s) => s.port === 80));
+  });
+
+  it('sees the updated event refingerprint publishes, with the differences', async () => {
+    const custom = join(tmp.dir, 'custom');
+    mkdirSync(custom);
+    writeFileSync(join(custom, 'acme.xml'), `<?xml version="1.0"?>
+<fingerprints matches="http_header.server" protocol="http" database_type="service" preference="0.95">
+  <fingerprint pattern="^AcmeHTTPd/(\\d+\\.\\d+)$">
+    <description>Acme appliance web server</description>
+    <example service.version="2.1">AcmeHTTPd/2.1</example>
+    <param pos="0" name="service.product" value="AcmeHTTPd"/>
+    <param pos="1" name="service.version"/>
+    <param pos="0" name="hw.vendor" value="Acme"/>
+    <param pos="0" name="hw.product" value="X1"/>
+  </fingerprint>
+</fingerprints>
+`);
+    await pipeline.close();
+    const publisher = await connectPublisher(NATS_URL, { stream, subjectPrefix });
+    pipeline = createPipeline({
+      store: openSqliteStore(join(tmp.dir, 'w.db')), publisher, subjectPrefix,
+      engine: createRecogEngine({ builtinDirs: [join(REPO, 'fingerprints'), SHARED_RECOG_XML], externalDir: custom }),
+    });
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    const events = watchAssets({ nats: nc, stream, subjectPrefix, query: 'hw:acme', ready });
+    const next = events.next();
+    await isReady;
+    const result = await pipeline.refingerprint();
+    assert.equal(result.updated, 1);
+    const e = (await next).value as WatchedEvent;
+    await events.return(undefined);
+    assert.equal(e.event, 'updated');
+    assert.deepEqual(e.changes.find((c) => c.field === 'hw'), { field: 'hw', before: null, after: 'Acme X1' });
+    assert.deepEqual(e.changes.find((c) => c.field === 'service:198.18.9.7/tcp/80'), { field: 'service:198.18.9.7/tcp/80', before: 'http', after: 'AcmeHTTPd 2.1 (http)' });
   });
 
   it('rejects a --since it cannot read', () => {
