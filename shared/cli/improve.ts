@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import type { ExportedImprovement, ImprovementInput } from '../../collector/improve/index.ts';
 import type { Improvement } from '../../collector/store/index.ts';
 import { SextantError } from '../errors.ts';
-import { collectorRequest, dbFile, type InventoryFlags } from './io-access.ts';
+import { collectorRequest, existingDbFile, type InventoryFlags } from './io-access.ts';
 
 interface ImproveCliOptions extends InventoryFlags, ImprovementInput {
   json?: boolean;
@@ -29,7 +29,7 @@ export async function submitImprovement(flags: InventoryFlags, ref: string, inpu
   if (flags.collector) return collectorRequest(flags, 'POST', '/v1/improvements', { asset: ref, ...input });
   const { openSqliteStore } = await import('../../collector/store/index.ts');
   const { buildImprovement, findAsset } = await import('../../collector/improve/index.ts');
-  const store = openSqliteStore(dbFile(flags));
+  const store = openSqliteStore(existingDbFile(flags));
   try {
     const improvement = buildImprovement(await findAsset(store, ref), input);
     return { improvement, added: await store.addImprovement(improvement) };
@@ -62,7 +62,7 @@ export function registerImproveCommands(program: Command): void {
       if (opts.collector) list = await collectorRequest(opts, 'GET', '/v1/improvements');
       else {
         const { openSqliteStore } = await import('../../collector/store/index.ts');
-        const store = openSqliteStore(dbFile(opts));
+        const store = openSqliteStore(existingDbFile(opts));
         list = await store.listImprovements().finally(() => store.close());
       }
       if (opts.json) process.stdout.write(`${JSON.stringify(list)}\n`);
@@ -77,7 +77,7 @@ export function registerImproveCommands(program: Command): void {
         const { openSqliteStore } = await import('../../collector/store/index.ts');
         const { exportImprovements } = await import('../../collector/improve/index.ts');
         const isRecogKey = await recogKeys();
-        const store = openSqliteStore(dbFile(opts));
+        const store = openSqliteStore(existingDbFile(opts));
         exported = await exportImprovements(store, isRecogKey).finally(() => store.close());
       }
       try {

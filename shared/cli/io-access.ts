@@ -2,6 +2,7 @@
 // the SQLite file (--db, default SEXTANT_DB, else ./sextant.db) or a running
 // collector's admin API (--collector URL, bearer token = the enrolment token).
 // TODO(search): switch to shared/cli/inventory-access.ts once SEARCH's openInventory lands.
+import { existsSync } from 'node:fs';
 import { loadConfig } from '../config.ts';
 import { SextantError } from '../errors.ts';
 
@@ -14,6 +15,15 @@ export interface InventoryFlags {
 
 export function dbFile(flags: InventoryFlags): string {
   return flags.db ?? loadConfig().db;
+}
+
+/** The inventory file of a command that reads before it writes: a missing file is a mistake, not an empty inventory. */
+export function existingDbFile(flags: InventoryFlags): string {
+  const file = dbFile(flags);
+  if (file !== ':memory:' && !existsSync(file)) {
+    throw new SextantError('STORE_UNAVAILABLE', 'no inventory file here (scan or import first, or pass --db FILE / set SEXTANT_DB, or --collector URL)', { file, field: 'db' });
+  }
+  return file;
 }
 
 /** JSON request to the collector's admin API; a non-2xx answer becomes COLLECTOR_REQUEST_FAILED with the server's message. */

@@ -4,7 +4,7 @@
 import type { Command } from 'commander';
 import type { AssetChange } from '../../collector/assets/types.ts';
 import { componentLogger } from '../logging.ts';
-import { collectorRequest, dbFile, type InventoryFlags } from './io-access.ts';
+import { collectorRequest, existingDbFile, type InventoryFlags } from './io-access.ts';
 
 export interface RefingerprintSummary {
   examined: number;
@@ -47,7 +47,7 @@ export function registerRefingerprintCommands(program: Command): void {
       } else {
         const { openPipeline } = await import('../../collector/server/index.ts');
         const { loadConfig } = await import('../config.ts');
-        const pipeline = await openPipeline({ db: dbFile(opts), natsUrl: opts.nats ?? loadConfig().natsUrl, log: componentLogger('refingerprint') });
+        const pipeline = await openPipeline({ db: existingDbFile(opts), natsUrl: opts.nats ?? loadConfig().natsUrl, log: componentLogger('refingerprint') });
         try {
           const r = await pipeline.refingerprint({ select, ...(opts.site ? { site: opts.site } : {}) });
           summary = { examined: r.examined, evidence: r.evidence, updated: r.updated, changes: Object.fromEntries(r.changes) };

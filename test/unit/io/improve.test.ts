@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { buildImprovement, draftFingerprints, exportImprovements, findAsset, PATTERN_PLACEHOLDER } from '../../../collector/improve/index.ts';
@@ -108,6 +108,11 @@ describe('fingerprint improvement submissions', () => {
     const unknown = sextant(['improve', '198.18.9.250', '--os', 'x'], { env });
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /no asset has the id, id prefix or address "198.18.9.250"/);
+    const missing = join(tmp.dir, 'missing.db');
+    const none = sextant(['improve', IP, '--os', 'x', '--db', missing]);
+    assert.equal(none.status, 2);
+    assert.match(none.stderr, /missing\.db \(db\): no inventory file here/);
+    assert.equal(existsSync(missing), false);
     const dir = join(tmp.dir, 'cli-drafts');
     const ex = sextant(['improvements', 'export', dir], { env });
     assert.equal(ex.status, 0, ex.stderr);
