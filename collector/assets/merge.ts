@@ -81,9 +81,9 @@ function retainCandidates(kept: FingerprintCandidate[], incoming: FingerprintCan
   return out;
 }
 
-// Probe names that only show a port is open, never what speaks on it.
+// Probe names that only show a port is open, never what speaks on it ('tcp-connect': what agents before the SYN scan called 'connect').
 // `nmap` (an imported Nmap scan) names the scanner, not the protocol: its -sV claims carry the protocol.
-const GENERIC_PROBES = new Set(['syn', 'connect', 'tcp', 'udp', 'icmp', 'arp', 'os', 'portscan', 'nmap']);
+const GENERIC_PROBES = new Set(['syn', 'connect', 'tcp-connect', 'tcp', 'udp', 'icmp', 'arp', 'os', 'portscan', 'nmap']);
 
 function deriveService(svc: ServiceRecord): ServiceRecord {
   const winner = rankCandidates(svc.candidates).service;

@@ -1,6 +1,5 @@
 // The `sextant` command line: one commander program, one module per command group.
-import { Command, CommanderError } from 'commander';
-import { isSextantError } from '../errors.ts';
+import { Command } from 'commander';
 import { registerFingerprintCommands } from './fingerprints.ts';
 import { registerAgentCommands } from './agent.ts';
 import { registerCollectorCommands } from './collector.ts';
@@ -11,6 +10,7 @@ import { registerImportCommands } from './import.ts';
 import { registerRefingerprintCommands } from './refingerprint.ts';
 import { registerWatchCommands } from './watch.ts';
 import { registerImproveCommands } from './improve.ts';
+import { runProgram } from './run.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sextant')
@@ -37,16 +37,5 @@ export function buildProgram(): Command {
 
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    if (isSextantError(err)) {
-      process.stderr.write(`sextant: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  return runProgram(buildProgram(), argv);
 }
