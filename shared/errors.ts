@@ -22,6 +22,11 @@ export const ErrorCodes = {
   OSDB_INVALID: 'Nmap OS database is invalid',
   OS_FINGERPRINT_INVALID: 'OS fingerprint text is invalid',
   OS_EVIDENCE_INVALID: 'OS probe evidence is invalid',
+  // MERGE (issue 5): merge policy, manual merge/split, integration imports.
+  MERGE_POLICY_INVALID: 'merge policy is invalid',
+  MERGE_ASSET_UNKNOWN: 'no asset has that id',
+  MERGE_REFUSED: 'the merge or split cannot be done',
+  IMPORT_SOURCE_INVALID: 'integration export is invalid',
   // IO (imports, refingerprint, improvements, watch)
   IMPORT_FORMAT_UNKNOWN: 'import file is neither Nmap XML nor Sextant evidence JSONL',
   IMPORT_MALFORMED: 'import file is malformed',

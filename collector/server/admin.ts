@@ -8,6 +8,7 @@ import { isSextantError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logging.ts';
 import type { CollectorServer } from './server.ts';
 import type { TaskEntry, TaskInput } from './tasks.ts';
+import { handleMergeApi, type MergeApiPipeline } from './api-merge.ts';
 
 const MAX_BODY = 64 * 1024;
 
@@ -53,6 +54,8 @@ export interface AssetSource {
 /** Extra routes (one file per part, e.g. api-io.ts): true when it answered the request. */
 export type AdminRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
+const isMergeApi = (x: unknown): x is MergeApiPipeline => typeof (x as Partial<MergeApiPipeline>).adjust === 'function' && typeof (x as Partial<MergeApiPipeline>).asset === 'function';
+
 export async function startAdminServer(listen: string, token: string, collector: CollectorServer, log: Logger, inventory?: AssetSource, routes: AdminRoute[] = []): Promise<AdminServer> {
   const server: Server = createServer(async (req, res) => {
     if (!authorized(req, token)) return send(res, 401, { error: 'missing or wrong bearer token' });
@@ -79,6 +82,7 @@ export async function startAdminServer(listen: string, token: string, collector:
         return send(res, 400, { error: isSextantError(err) ? err.message : String(err) });
       }
     }
+    if (isMergeApi(inventory) && (await handleMergeApi(req, res, url, inventory))) return;
     return send(res, 404, { error: 'not found' });
   });
   const { host, port } = splitHostPort(listen);
