@@ -74,6 +74,7 @@ describe('Nmap XML import (captured nmap -oX -O -sV of sshd + nginx)', () => {
     assert.equal(asset!.attributes['fp.os.source'], 'Nmap');
     assert.match(asset!.attributes['fp.os.rule']!, /^nmap-os-db:\d+$/);
     assert.deepEqual(asset!.macs, ['00:1b:21:5e:00:01']);
+    assert.deepEqual((asset as { sources?: string[] }).sources, ['nmap']);
     const ssh = asset!.services.find((s) => s.port === 22)!;
     assert.equal(ssh.protocol, 'ssh');
     assert.equal(ssh.product, 'OpenSSH');
