@@ -31,8 +31,11 @@ describe('the OS-probe engine', () => {
     const host = evidenceOf(await engine.scan({ target: '198.18.0.2', openTcpPort: 80, closedTcpPort: 1, closedUdpPort: 38358, timing: FAST }));
     const round = host.rounds[0]!;
     const names = sentNames(round);
-    assert.deepEqual(names.slice(0, 16), ['SEQ1', 'SEQ2', 'SEQ3', 'SEQ4', 'SEQ5', 'SEQ6', 'IE1', 'IE2', 'U1', 'ECN', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7']);
-    assert.deepEqual(names.slice(16).sort(), ['T2', 'T2', 'T2', 'T3', 'T3', 'T3']);
+    // First sends in order; a re-send may overtake a later first send when the
+    // event loop is late (a loaded machine), so re-sends are counted, not placed.
+    const firstSends = names.filter((n, i) => names.indexOf(n) === i);
+    assert.deepEqual(firstSends, ['SEQ1', 'SEQ2', 'SEQ3', 'SEQ4', 'SEQ5', 'SEQ6', 'IE1', 'IE2', 'U1', 'ECN', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7']);
+    assert.deepEqual(names.filter((n, i) => names.indexOf(n) !== i).sort(), ['T2', 'T2', 'T2', 'T3', 'T3', 'T3']);
     const seq = round.probes.filter((p) => p.name.startsWith('SEQ')).map((p) => BigInt(p.sentAt));
     for (let i = 1; i < 6; i++) assert.ok(seq[i]! - seq[i - 1]! >= 100_000_000n, `gap ${i}: ${seq[i]! - seq[i - 1]!} ns`);
     const t2Ports = round.probes.filter((p) => p.name === 'T2').map((p) => Buffer.from(p.sent, 'base64').readUInt16BE(20));
