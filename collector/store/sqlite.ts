@@ -7,7 +7,8 @@ import { SextantError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logging.ts';
 import { fromStored, toStored, type Asset } from '../assets/index.ts';
 import { migrate } from './migrations.ts';
-import type { BatchWrite, CommitResult, OutboxMessage, Store, StoredEvidence } from './types.ts';
+import { backfillSearchIndex, createSearchIndex, parseOrThrow } from './search-index.ts';
+import type { BatchWrite, CommitResult, OutboxMessage, SearchPage, Store, StoredEvidence } from './types.ts';
 
 export interface SqliteStoreOptions {
   logger?: Logger | undefined;
@@ -144,6 +145,26 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   const selectOutbox = db.prepare('SELECT seq, subject, msg_id, asset_id, envelope FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
   const selectAsset = db.prepare('SELECT doc, seen FROM assets WHERE id = ?');
   const countEvidence = db.prepare('SELECT COUNT(*) AS n FROM evidence');
+  const selectAfter = db.prepare('SELECT rowid AS r, doc, seen FROM assets WHERE rowid > ? ORDER BY rowid LIMIT ?');
+  const search = createSearchIndex(db);
+  const backfilled = backfillSearchIndex(db, search, function* () {
+    let after = 0;
+    for (;;) {
+      const rows = selectAfter.all(after, 1000) as Array<AssetRow & { r: number }>;
+      if (rows.length === 0) return;
+      for (const row of rows) yield assetOf(row);
+      after = rows[rows.length - 1]!.r;
+    }
+  });
+  if (backfilled > 0) options.logger?.info({ file, assets: backfilled }, 'search index built from stored assets');
+  const docsOf = (ids: string[]): Asset[] => {
+    const out: Asset[] = [];
+    for (const id of ids) {
+      const row = selectAsset.get(id) as AssetRow | undefined;
+      if (row) out.push(assetOf(row));
+    }
+    return out;
+  };
   const knownStatements = new Map<number, Database.Statement>();
   const known = (n: number) => {
     let s = knownStatements.get(n);
@@ -190,6 +211,10 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     // All deletes before all inserts, so an address moving between two assets of the batch lands once.
     for (const a of rewrite) clearChildren(a.id);
     for (const a of rewrite) writeChildren(a);
+    for (const { asset, seenOnly } of w.assets) {
+      if (seenOnly) search.touch(asset);
+      else search.index(asset);
+    }
     for (const m of w.outbox) insertOutbox.run(m.subject, m.msgId, m.assetId, m.envelope);
     for (const seq of w.published ?? []) deleteOutbox.run(seq);
     upsertBatch.run(w.batchId, w.agentId, w.site, w.receivedAt, w.receivedAt, w.evidence.length, stored, duplicates);
@@ -252,6 +277,36 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       const rows = db.prepare(`SELECT * FROM evidence WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`).all(...params) as EvidenceRow[];
       return rows.map(toEvidence);
     },
+    async searchAssets(query, opts) {
+      const ast = parseOrThrow(query);
+      const now = opts.now ?? new Date();
+      const after = decodeCursor(opts.cursor);
+      const limit = Math.max(1, Math.min(opts.limit, 10_000));
+      const rows = search.page(ast, now, limit + 1, after);
+      const more = rows.length > limit;
+      const pageRows = more ? rows.slice(0, limit) : rows;
+      const page: SearchPage = { assets: docsOf(pageRows.map((r) => r.asset_id)), total: opts.total === false ? undefined : search.count(ast, now) };
+      if (more) page.next = encodeCursor(pageRows[pageRows.length - 1]!.n);
+      return page;
+    },
+    async *streamAssets(query, opts = {}) {
+      const ast = parseOrThrow(query);
+      const now = opts.now ?? new Date();
+      // Pages by key, never an open cursor: the connection stays free for other work between pages.
+      let after = 0;
+      for (;;) {
+        const rows = search.page(ast, now, 500, after);
+        if (rows.length === 0) return;
+        after = rows[rows.length - 1]!.n;
+        for (const a of docsOf(rows.map((r) => r.asset_id))) yield a;
+      }
+    },
+    async countAssets(query, opts = {}) {
+      return search.count(parseOrThrow(query), opts.now ?? new Date());
+    },
+    async attributeKeys() {
+      return search.attributeKeys();
+    },
     async evidenceCount() {
       return (countEvidence.get() as { n: number }).n;
     },
@@ -271,4 +326,15 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       db.close();
     },
   };
+}
+
+function encodeCursor(n: number): string {
+  return Buffer.from(`n:${n}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined || cursor === '') return 0;
+  const m = /^n:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw new SextantError('SEARCH_CURSOR_INVALID', `"${cursor.slice(0, 40)}" is not a cursor this collector gave out`, { field: 'cursor' });
+  return Number(m[1]);
 }
