@@ -16,7 +16,7 @@ export function likeRegex(pattern: string): RegExp {
     for (const ch of pattern) {
       if (ch === '%') src += '[\\s\\S]*';
       else if (ch === '_') src += '[\\s\\S]';
-      else src += ch.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+      else src += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     }
     re = new RegExp(`^${src}$`, 'u');
     if (regexCache.size > 1000) regexCache.clear();

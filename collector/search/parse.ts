@@ -179,6 +179,8 @@ function buildTerm(q: string, tok: Extract<Token, { t: 'term' }>): TermNode {
     }
   }
   checkValue(q, tok, spec, 'contains');
+  // `port:22` is port 22, not 2222 (decided: numeric fields match whole values).
+  if (spec.type === 'number') return { ...base, op: 'exact', value: tok.value };
   return { ...base, op: 'contains', value: tok.value };
 }
 

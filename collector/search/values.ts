@@ -1,11 +1,20 @@
 // What of an asset is searchable, as (key, value) pairs: the one definition both
 // the SQL index (store/search-index.ts) and the in-memory matcher use, so the
 // two cannot disagree. Pure.
-import type { AssetView } from '../assets/index.ts';
+import { assetView, type Asset, type AssetView } from '../assets/index.ts';
 import { NUMBER_RE } from './parse.ts';
 
 /** The asset fields MERGE adds (sources, sites); read with their fallbacks. */
 export type SearchableAsset = AssetView & { sources?: string[]; sites?: string[] };
+
+/** The view of a stored asset with the MERGE fields (sources, sites) kept when the asset has them. */
+export function searchableView(a: Asset): SearchableAsset {
+  const v = assetView(a) as SearchableAsset;
+  const extra = a as Asset & { sources?: string[]; sites?: string[] };
+  if (extra.sources && v.sources === undefined) v.sources = [...extra.sources];
+  if (extra.sites && v.sites === undefined) v.sites = [...extra.sites];
+  return v;
+}
 
 /** Lower-cased (key, value) pairs, without duplicates. Keys are field names or lower-cased fp.* keys. */
 export function searchPairs(a: SearchableAsset): Array<[string, string]> {

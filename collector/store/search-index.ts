@@ -3,8 +3,8 @@
 // over it. Kept apart from sqlite.ts so commitBatch stays small.
 import type Database from 'better-sqlite3';
 import { SextantError } from '../../shared/errors.ts';
-import { assetView, type Asset } from '../assets/index.ts';
-import { compileQuery, parseQuery, searchPairs, numberOf, versionKey, type QueryAst, type SearchableAsset } from '../search/index.ts';
+import type { Asset } from '../assets/index.ts';
+import { compileQuery, parseQuery, searchPairs, searchableView, numberOf, versionKey, type QueryAst } from '../search/index.ts';
 import { timeMs } from '../search/match.ts';
 
 export interface SearchIndex {
@@ -21,13 +21,6 @@ export interface SearchIndex {
   attributeKeys(): string[];
 }
 
-function viewOf(a: Asset): SearchableAsset {
-  const v = assetView(a) as SearchableAsset;
-  const extra = a as Asset & { sources?: string[]; sites?: string[] };
-  if (extra.sources) v.sources = extra.sources;
-  if (extra.sites) v.sites = extra.sites;
-  return v;
-}
 
 export function createSearchIndex(db: Database.Database): SearchIndex {
   const selectRow = db.prepare('SELECT n, digest FROM search_assets WHERE asset_id = ?');
@@ -62,7 +55,7 @@ export function createSearchIndex(db: Database.Database): SearchIndex {
 
   return {
     index(asset) {
-      const view = viewOf(asset);
+      const view = searchableView(asset);
       const pairs = searchPairs(view);
       const digest = pairs.map(([k, v]) => `${k}\u0000${v}`).sort().join('\u0001');
       const row = selectRow.get(asset.id) as { n: number; digest: string } | undefined;

@@ -6,7 +6,7 @@ import type { FingerprintCandidate } from '../../../shared/types.ts';
 
 export const NOW = new Date('2024-05-02T00:00:00.000Z');
 
-interface Spec {
+export interface Spec {
   label: string;
   site?: string;
   sites?: string[];
@@ -28,7 +28,7 @@ const cand = (category: FingerprintCandidate['category'], attributes: Record<str
   category, attributes, certainty, source: `recog:test.${category}`, match: `test ${category}`, rule: 'test.xml:1',
 });
 
-function build(s: Spec): Asset {
+export function build(s: Spec): Asset {
   const site = s.site ?? 'lab';
   const services: ServiceRecord[] = (s.services ?? []).map((x) => {
     const attrs: Record<string, string> = {};
