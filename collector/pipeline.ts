@@ -43,6 +43,8 @@ export interface Pipeline {
   /** Validates, stores (one transaction), fingerprints, merges and publishes. Resolves only after commit. */
   ingest(batch: IngestBatch): Promise<{ stored: number; duplicates: number }>;
   assets(site?: string): Promise<AssetView[]>;
+  /** The inventory store, for read paths such as the search API. */
+  readonly store: Store;
   /** Waits for running batches, tries once more to publish, then closes the store and the publisher. */
   close(): Promise<void>;
 }
@@ -221,6 +223,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   if (durableEvents) void drainOutbox();
 
   return {
+    store,
     async ingest(input) {
       if (closed) throw new Error('pipeline is closed');
       const received = now();

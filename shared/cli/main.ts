@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { isSextantError } from '../errors.ts';
 import { registerFingerprintCommands } from './fingerprints.ts';
+import { registerInventoryCommands } from './inventory.ts';
 import { registerAgentCommands } from './agent.ts';
 import { registerCollectorCommands } from './collector.ts';
 import { registerOsCommands } from './os.ts';
@@ -24,6 +25,7 @@ export function buildProgram(): Command {
   registerCollectorCommands(program);
   registerAgentCommands(program);
   registerScanCommands(program);
+  registerInventoryCommands(program);
   return program;
 }
 

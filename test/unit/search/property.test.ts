@@ -53,7 +53,9 @@ const queryArb: fc.Arbitrary<string> = fc.letrec<{ query: string }>((tie) => ({
   ),
 })).query;
 
-function toSpec(r: fc.RecordValue<typeof assetArb extends fc.Arbitrary<infer T> ? T : never>, i: number): Spec {
+type Rec = typeof assetArb extends fc.Arbitrary<infer T> ? T : never;
+
+function toSpec(r: Rec, i: number): Spec {
   const iso = (days: number) => new Date(NOW.getTime() - days * DAY).toISOString();
   const first = Math.max(r.firstDays, r.lastDays);
   const spec: Spec = {
