@@ -29,10 +29,48 @@ export function timeBound(value: string, now: Date): { at: number; relative: boo
 const SQL_OP = { lt: '<', le: '<=', gt: '>', ge: '>=' } as const;
 const FLIP = { lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' } as const;
 
-function valuesIn(keys: string[], predicate: string, params: unknown[], out: unknown[]): string {
-  out.push(...keys, ...params);
+/** The ids of the values a term accepts (a subquery over the value dictionary). */
+export function valueSubquery(keys: string[], predicate: string): string {
   const keySql = keys.length === 1 ? 'sv.key = ?' : `sv.key IN (${keys.map(() => '?').join(', ')})`;
-  return `k.n IN (SELECT av.n FROM asset_values av WHERE av.value_id IN (SELECT sv.id FROM search_values sv WHERE ${keySql}${predicate ? ` AND ${predicate}` : ''}))`;
+  return `SELECT sv.id FROM search_values sv WHERE ${keySql}${predicate ? ` AND ${predicate}` : ''}`;
+}
+
+/**
+ * Two spellings of one test. Narrow terms: the matching assets are collected
+ * first (good when few match). Broad terms: each asset, walked in order, is
+ * probed (good when many match and only a page is wanted). Same result.
+ */
+function valuesIn(keys: string[], predicate: string, params: unknown[], out: unknown[], broad: boolean): string {
+  out.push(...keys, ...params);
+  // `+av.value_id`: probe by asset, then test membership in the value list, instead of one probe per listed value.
+  if (broad) return `EXISTS (SELECT 1 FROM asset_values av WHERE av.n = k.n AND +av.value_id IN (${valueSubquery(keys, predicate)}))`;
+  return `k.n IN (SELECT av.n FROM asset_values av WHERE av.value_id IN (${valueSubquery(keys, predicate)}))`;
+}
+
+/** A term's value-dictionary part, for planning: the keys, the predicate on `sv` and its parameters. */
+export function termValues(t: TermNode): { keys: string[]; predicate: string; params: unknown[] } | undefined {
+  const spec = t.field === '*' ? undefined : fieldSpec(t.field)!;
+  if (spec?.column) return undefined;
+  const keys = t.field === '*' ? BARE_FIELDS : [t.field];
+  switch (t.op) {
+    case 'has':
+    case 'missing':
+      return { keys, predicate: '', params: [] };
+    case 'contains':
+      return { keys, predicate: "sv.v LIKE ? ESCAPE '\\'", params: [likePattern(t.value, true)] };
+    case 'exact':
+      if (!/[%_]/.test(t.value)) return { keys, predicate: 'sv.v = ?', params: [t.value.toLowerCase()] };
+      return { keys, predicate: "sv.v LIKE ? ESCAPE '\\'", params: [likePattern(t.value, false)] };
+    case 'lt':
+    case 'le':
+    case 'gt':
+    case 'ge':
+      if (spec?.type === 'version') return { keys, predicate: `sv.ver ${SQL_OP[t.op]} ?`, params: [versionKey(t.value)] };
+      return { keys, predicate: `sv.num ${SQL_OP[t.op]} ?`, params: [numberOf(t.value)] };
+    case 'range':
+      if (spec?.type === 'version') return { keys, predicate: 'sv.ver BETWEEN ? AND ?', params: [versionKey(t.value), versionKey(t.value2!)] };
+      return { keys, predicate: 'sv.num BETWEEN ? AND ?', params: [numberOf(t.value), numberOf(t.value2!)] };
+  }
 }
 
 function columnTerm(t: TermNode, spec: FieldSpec, now: Date, params: unknown[]): string {
@@ -65,50 +103,34 @@ function columnTerm(t: TermNode, spec: FieldSpec, now: Date, params: unknown[]):
   }
 }
 
-function term(t: TermNode, now: Date, params: unknown[]): string {
-  const keys = t.field === '*' ? BARE_FIELDS : [t.field];
-  const spec: FieldSpec = t.field === '*' ? { name: '*', type: 'text' } : fieldSpec(t.field)!;
-  if (spec.column) return columnTerm(t, spec, now, params);
-  switch (t.op) {
-    case 'has':
-      return valuesIn(keys, '', [], params);
-    case 'missing':
-      return `NOT ${valuesIn(keys, '', [], params)}`;
-    case 'contains':
-      return valuesIn(keys, "sv.v LIKE ? ESCAPE '\\'", [likePattern(t.value, true)], params);
-    case 'exact':
-      if (!/[%_]/.test(t.value)) return valuesIn(keys, 'sv.v = ?', [t.value.toLowerCase()], params);
-      return valuesIn(keys, "sv.v LIKE ? ESCAPE '\\'", [likePattern(t.value, false)], params);
-    case 'lt':
-    case 'le':
-    case 'gt':
-    case 'ge':
-      if (spec.type === 'version') return valuesIn(keys, `sv.ver ${SQL_OP[t.op]} ?`, [versionKey(t.value)], params);
-      return valuesIn(keys, `sv.num ${SQL_OP[t.op]} ?`, [numberOf(t.value)], params);
-    case 'range':
-      if (spec.type === 'version') return valuesIn(keys, 'sv.ver BETWEEN ? AND ?', [versionKey(t.value), versionKey(t.value2!)], params);
-      return valuesIn(keys, 'sv.num BETWEEN ? AND ?', [numberOf(t.value), numberOf(t.value2!)], params);
+function term(t: TermNode, now: Date, params: unknown[], broad: (t: TermNode) => boolean): string {
+  if (t.field !== '*') {
+    const spec = fieldSpec(t.field)!;
+    if (spec.column) return columnTerm(t, spec, now, params);
   }
+  const v = termValues(t)!;
+  const test = valuesIn(v.keys, v.predicate, v.params, params, broad(t));
+  return t.op === 'missing' ? `NOT ${test}` : test;
 }
 
-function node(ast: QueryAst, now: Date, params: unknown[]): string {
+function node(ast: QueryAst, now: Date, params: unknown[], broad: (t: TermNode) => boolean): string {
   switch (ast.kind) {
     case 'all':
       return '1';
     case 'and':
-      return `(${ast.items.map((x) => node(x, now, params)).join(' AND ')})`;
+      return `(${ast.items.map((x) => node(x, now, params, broad)).join(' AND ')})`;
     case 'or':
-      return `(${ast.items.map((x) => node(x, now, params)).join(' OR ')})`;
+      return `(${ast.items.map((x) => node(x, now, params, broad)).join(' OR ')})`;
     case 'not':
-      return `NOT (${node(ast.item, now, params)})`;
+      return `NOT (${node(ast.item, now, params, broad)})`;
     case 'term':
-      return term(ast, now, params);
+      return term(ast, now, params, broad);
   }
 }
 
 /** The WHERE clause (alias `k` = search_assets) and its parameters; `now` anchors relative times. */
-export function compileQuery(ast: QueryAst, now: Date): CompiledQuery {
+export function compileQuery(ast: QueryAst, now: Date, broad: (t: TermNode) => boolean = () => false): CompiledQuery {
   const params: unknown[] = [];
-  const where = node(ast, now, params);
+  const where = node(ast, now, params, broad);
   return { where, params };
 }

@@ -4,7 +4,8 @@
 import type Database from 'better-sqlite3';
 import { SextantError } from '../../shared/errors.ts';
 import type { Asset } from '../assets/index.ts';
-import { compileQuery, parseQuery, searchPairs, searchableView, numberOf, versionKey, type QueryAst } from '../search/index.ts';
+import { compileQuery, parseQuery, searchPairs, searchableView, numberOf, versionKey, type QueryAst, type TermNode } from '../search/index.ts';
+import { termValues, valueSubquery } from '../search/compile.ts';
 import { timeMs } from '../search/match.ts';
 
 export interface SearchIndex {
@@ -22,7 +23,10 @@ export interface SearchIndex {
 }
 
 
-export function createSearchIndex(db: Database.Database): SearchIndex {
+/** Links at which a term counts as broad (see compile.ts valuesIn). */
+export const BROAD = 2000;
+
+export function createSearchIndex(db: Database.Database, broadLinks = BROAD): SearchIndex {
   const selectRow = db.prepare('SELECT n, digest FROM search_assets WHERE asset_id = ?');
   const insertRow = db.prepare(`INSERT INTO search_assets (asset_id, site, first_seen, last_seen, first_ms, last_ms, alive, digest)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -53,6 +57,23 @@ export function createSearchIndex(db: Database.Database): SearchIndex {
     return s;
   };
 
+  /** Terms whose values link to at least BROAD assets are probed per asset rather than collected first. */
+  const broadTerms = (ast: QueryAst): Set<TermNode> => {
+    const out = new Set<TermNode>();
+    const walk = (n: QueryAst) => {
+      if (n.kind === 'and' || n.kind === 'or') n.items.forEach(walk);
+      else if (n.kind === 'not') walk(n.item);
+      else if (n.kind === 'term') {
+        const v = termValues(n);
+        if (!v) return;
+        const probe = prepared(`SELECT COUNT(*) FROM (SELECT 1 FROM asset_values av WHERE av.value_id IN (${valueSubquery(v.keys, v.predicate)}) LIMIT ${broadLinks})`).pluck();
+        if ((probe.get(...v.keys, ...v.params) as number) >= broadLinks) out.add(n);
+      }
+    };
+    walk(ast);
+    return out;
+  };
+
   return {
     index(asset) {
       const view = searchableView(asset);
@@ -81,10 +102,12 @@ export function createSearchIndex(db: Database.Database): SearchIndex {
       deleteRow.run(row.n);
     },
     page(ast, now, limit, after) {
-      const q = compileQuery(ast, now);
+      const broad = broadTerms(ast);
+      const q = compileQuery(ast, now, (t) => broad.has(t));
       return prepared(`SELECT k.n, k.asset_id FROM search_assets k WHERE k.n > ? AND ${q.where} ORDER BY k.n LIMIT ?`).all(after, ...q.params, limit) as Array<{ n: number; asset_id: string }>;
     },
     count(ast, now) {
+      // Counting visits every match anyway: collecting them first is the cheaper spelling.
       const q = compileQuery(ast, now);
       return (prepared(`SELECT COUNT(*) AS c FROM search_assets k WHERE ${q.where}`).get(...q.params) as { c: number }).c;
     },
