@@ -21,6 +21,7 @@ import { fromStored, toStored, type Asset, type ServiceRecord } from '../collect
 import { migrate, openSqliteStore } from '../collector/store/index.ts';
 import { numberOf, searchableView, searchPairs, versionKey } from '../collector/search/index.ts';
 import { timeMs } from '../collector/search/match.ts';
+import { searchDigest } from '../collector/store/search-index.ts';
 import type { FingerprintCandidate } from '../shared/types.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
@@ -128,7 +129,7 @@ function generate(file: string): number {
         insert.run(a.id, a.site, a.first_seen, a.last_seen, a.alive ? 1 : 0, a.os ?? null, a.os_version ?? null, a.hw ?? null, a.type ?? null, JSON.stringify(toStored(a)));
         const pairs = searchPairs(searchableView(a));
         const n = i + 1;
-        insertRow.run(n, a.id, a.site, a.first_seen, a.last_seen, timeMs(a.first_seen), timeMs(a.last_seen), a.alive ? 1 : 0, pairs.map(([k, v]) => `${k}\u0000${v}`).sort().join('\u0001'));
+        insertRow.run(n, a.id, a.site, a.first_seen, a.last_seen, timeMs(a.first_seen), timeMs(a.last_seen), a.alive ? 1 : 0, searchDigest(pairs));
         for (const [k, v] of pairs) {
           const key = `${k}\u0000${v}`;
           let id = dictionary.get(key);

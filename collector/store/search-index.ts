@@ -1,6 +1,7 @@
 // Upkeep of the search index (migration 2) inside the store's commit
 // transaction, the backfill of stores written before it, and the queries
 // over it. Kept apart from sqlite.ts so commitBatch stays small.
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { SextantError } from '../../shared/errors.ts';
 import type { Asset } from '../assets/index.ts';
@@ -22,6 +23,11 @@ export interface SearchIndex {
   attributeKeys(): string[];
 }
 
+
+/** A short hash of an asset's (key, value) set: equal digests, nothing to rewrite. */
+export function searchDigest(pairs: Array<[string, string]>): string {
+  return createHash('sha1').update(pairs.map(([k, v]) => `${k}\u0000${v}`).sort().join('\u0001')).digest('base64url');
+}
 
 /** Links at which a term counts as broad (see compile.ts valuesIn). */
 export const BROAD = 2000;
@@ -78,7 +84,7 @@ export function createSearchIndex(db: Database.Database, broadLinks = BROAD): Se
     index(asset) {
       const view = searchableView(asset);
       const pairs = searchPairs(view);
-      const digest = pairs.map(([k, v]) => `${k}\u0000${v}`).sort().join('\u0001');
+      const digest = searchDigest(pairs);
       const row = selectRow.get(asset.id) as { n: number; digest: string } | undefined;
       const alive = asset.alive ? 1 : 0;
       let n: number;
