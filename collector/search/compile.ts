@@ -31,7 +31,9 @@ const FLIP = { lt: 'gt', le: 'ge', gt: 'lt', ge: 'le' } as const;
 
 /** The ids of the values a term accepts (a subquery over the value dictionary). */
 export function valueSubquery(keys: string[], predicate: string): string {
-  const keySql = keys.length === 1 ? 'sv.key = ?' : `sv.key IN (${keys.map(() => '?').join(', ')})`;
+  // With trigram candidates (sv.id IN ...), `+sv.key` keeps SQLite from walking every value of the key instead.
+  const col = predicate.startsWith('sv.id IN') ? '+sv.key' : 'sv.key';
+  const keySql = keys.length === 1 ? `${col} = ?` : `${col} IN (${keys.map(() => '?').join(', ')})`;
   return `SELECT sv.id FROM search_values sv WHERE ${keySql}${predicate ? ` AND ${predicate}` : ''}`;
 }
 
@@ -47,6 +49,19 @@ function valuesIn(keys: string[], predicate: string, params: unknown[], out: unk
   return `k.n IN (SELECT av.n FROM asset_values av WHERE av.value_id IN (${valueSubquery(keys, predicate)}))`;
 }
 
+/**
+ * LIKE over the value dictionary. With three or more characters between
+ * wildcards the trigram index (search_fts) narrows the candidates first; the
+ * LIKE on the value itself still decides, so both paths mean the same.
+ */
+function likeTerm(keys: string[], value: string, contains: boolean): { keys: string[]; predicate: string; params: unknown[] } {
+  const like = "sv.v LIKE ? ESCAPE '\\'";
+  const pattern = likePattern(value, contains);
+  if (!value.split(/[%_]/).some((run) => [...run].length >= 3)) return { keys, predicate: like, params: [pattern] };
+  const lower = value.toLowerCase();
+  return { keys, predicate: `sv.id IN (SELECT rowid FROM search_fts WHERE search_fts.v LIKE ?) AND ${like}`, params: [contains ? `%${lower}%` : lower, pattern] };
+}
+
 /** A term's value-dictionary part, for planning: the keys, the predicate on `sv` and its parameters. */
 export function termValues(t: TermNode): { keys: string[]; predicate: string; params: unknown[] } | undefined {
   const spec = t.field === '*' ? undefined : fieldSpec(t.field)!;
@@ -57,10 +72,10 @@ export function termValues(t: TermNode): { keys: string[]; predicate: string; pa
     case 'missing':
       return { keys, predicate: '', params: [] };
     case 'contains':
-      return { keys, predicate: "sv.v LIKE ? ESCAPE '\\'", params: [likePattern(t.value, true)] };
+      return likeTerm(keys, t.value, true);
     case 'exact':
       if (!/[%_]/.test(t.value)) return { keys, predicate: 'sv.v = ?', params: [t.value.toLowerCase()] };
-      return { keys, predicate: "sv.v LIKE ? ESCAPE '\\'", params: [likePattern(t.value, false)] };
+      return likeTerm(keys, t.value, false);
     case 'lt':
     case 'le':
     case 'gt':

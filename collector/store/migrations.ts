@@ -154,6 +154,16 @@ export const MIGRATIONS: Migration[] = [
       ) WITHOUT ROWID;
       CREATE INDEX asset_values_n ON asset_values (n);
 
+      -- Trigram index of the values, so 'contains' terms (name:web, bare words) over millions of
+      -- distinct addresses and names find their candidates without reading every value.
+      CREATE VIRTUAL TABLE search_fts USING fts5(v, content='search_values', content_rowid='id', tokenize='trigram');
+      CREATE TRIGGER search_values_fts_insert AFTER INSERT ON search_values BEGIN
+        INSERT INTO search_fts (rowid, v) VALUES (new.id, new.v);
+      END;
+      CREATE TRIGGER search_values_fts_delete AFTER DELETE ON search_values BEGIN
+        INSERT INTO search_fts (search_fts, rowid, v) VALUES ('delete', old.id, old.v);
+      END;
+
       CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
       INSERT INTO search_meta (key, value) VALUES ('backfill', 'pending');
     `,
