@@ -39,6 +39,27 @@ async function write(out: NodeJS.WritableStream, text: string): Promise<void> {
   });
 }
 
+/** Gathers small pieces into ~256 KiB writes: one write per asset costs more than the formatting. */
+function buffered(out: NodeJS.WritableStream): { add(text: string): Promise<void>; flush(): Promise<void> } {
+  let parts: string[] = [];
+  let size = 0;
+  const flush = async () => {
+    if (parts.length === 0) return;
+    const text = parts.join('');
+    parts = [];
+    size = 0;
+    await write(out, text);
+  };
+  return {
+    async add(text) {
+      parts.push(text);
+      size += text.length;
+      if (size >= 256 * 1024) await flush();
+    },
+    flush,
+  };
+}
+
 export function registerInventoryCommands(program: Command): void {
   accessOptions(
     program
@@ -56,13 +77,15 @@ export function registerInventoryCommands(program: Command): void {
       if (opts.json) {
         // Streamed: one array, written element by element.
         const w = jsonWriter();
-        await write(process.stdout, w.head());
+        const buf = buffered(process.stdout);
+        await buf.add(w.head());
         let n = 0;
         for await (const a of inv.stream(query)) {
           if (n++ >= limit) break;
-          await write(process.stdout, w.asset(a));
+          await buf.add(w.asset(a));
         }
-        await write(process.stdout, w.tail());
+        await buf.add(w.tail());
+        await buf.flush();
         return;
       }
       const assets = [];
@@ -103,13 +126,15 @@ export function registerInventoryCommands(program: Command): void {
         file = createWriteStream(partial);
         out = file;
       }
-      await write(out, writer.head());
+      const buf = buffered(out);
+      await buf.add(writer.head());
       let n = 0;
       for await (const a of inv.stream(query)) {
-        await write(out, writer.asset(a));
+        await buf.add(writer.asset(a));
         n++;
       }
-      await write(out, writer.tail());
+      await buf.add(writer.tail());
+      await buf.flush();
       if (file) {
         await new Promise<void>((resolve, reject) => file!.end((err?: Error | null) => (err ? reject(err) : resolve())));
         renameSync(partial!, opts.output!);
