@@ -213,6 +213,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     // All deletes before all inserts, so an address moving between two assets of the batch lands once.
     for (const a of rewrite) clearChildren(a.id);
     for (const a of rewrite) writeChildren(a);
+    // Assets a merge absorbed (BatchWrite.deleted, MERGE's) leave the search index too.
+    for (const { id } of (w as BatchWrite & { deleted?: Array<{ id: string }> }).deleted ?? []) search.remove(id);
     for (const { asset, seenOnly } of w.assets) {
       if (seenOnly) search.touch(asset);
       else search.index(asset);

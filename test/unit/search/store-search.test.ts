@@ -29,6 +29,10 @@ describe('search: the index in the store', () => {
     const seen = { ...bare, last_seen: '2024-05-31T12:00:00.000Z' };
     await store.commitBatch({ batchId: 'b3', agentId: 'agent-1', site: 'lab', receivedAt: NOW.toISOString(), evidence: [], assets: [{ asset: seen, previous: bare, seenOnly: true }], outbox: [] });
     assert.deepEqual(ids((await store.searchAssets('last_seen:<1d', { limit: 50, now: later })).assets), ['bare']);
+    // An asset absorbed by a merge leaves the index with it.
+    const gone = { batchId: 'b4', agentId: 'agent-1', site: 'lab', receivedAt: NOW.toISOString(), evidence: [], assets: [], outbox: [], deleted: [{ id: 'asset-bare', into: 'asset-web01' }] };
+    await store.commitBatch(gone);
+    assert.deepEqual(ids((await store.searchAssets('address:198.18.3.3', { limit: 50, now: NOW })).assets), []);
     await store.close();
   });
 
