@@ -42,11 +42,25 @@ export function valueSubquery(keys: string[], predicate: string): string {
  * first (good when few match). Broad terms: each asset, walked in order, is
  * probed (good when many match and only a page is wanted). Same result.
  */
-function valuesIn(keys: string[], predicate: string, params: unknown[], out: unknown[], broad: boolean): string {
-  out.push(...keys, ...params);
-  // `+av.value_id`: probe by asset, then test membership in the value list, instead of one probe per listed value.
-  if (broad) return `EXISTS (SELECT 1 FROM asset_values av WHERE av.n = k.n AND +av.value_id IN (${valueSubquery(keys, predicate)}))`;
-  return `k.n IN (SELECT av.n FROM asset_values av WHERE av.value_id IN (${valueSubquery(keys, predicate)}))`;
+function valuesIn(v: TermValues, out: unknown[], broad: boolean): string {
+  if (broad) {
+    // Each asset's own links, joined to their values: no list of matching values is built at all.
+    out.push(...v.keys, ...v.plainParams);
+    const keySql = v.keys.length === 1 ? 'sv.key = ?' : `sv.key IN (${v.keys.map(() => '?').join(', ')})`;
+    return `EXISTS (SELECT 1 FROM asset_values av JOIN search_values sv ON sv.id = av.value_id WHERE av.n = k.n AND ${keySql}${v.plain ? ` AND ${v.plain}` : ''})`;
+  }
+  out.push(...v.keys, ...v.params);
+  return `k.n IN (SELECT av.n FROM asset_values av WHERE av.value_id IN (${valueSubquery(v.keys, v.predicate)}))`;
+}
+
+export interface TermValues {
+  keys: string[];
+  /** Predicate on `sv` for collecting matching values (may use the trigram index), and its parameters. */
+  predicate: string;
+  params: unknown[];
+  /** The same test without the trigram index, for probing one asset's own values. */
+  plain: string;
+  plainParams: unknown[];
 }
 
 /**
@@ -54,37 +68,39 @@ function valuesIn(keys: string[], predicate: string, params: unknown[], out: unk
  * wildcards the trigram index (search_fts) narrows the candidates first; the
  * LIKE on the value itself still decides, so both paths mean the same.
  */
-function likeTerm(keys: string[], value: string, contains: boolean): { keys: string[]; predicate: string; params: unknown[] } {
+function likeTerm(keys: string[], value: string, contains: boolean): TermValues {
   const like = "sv.v LIKE ? ESCAPE '\\'";
   const pattern = likePattern(value, contains);
-  if (!value.split(/[%_]/).some((run) => [...run].length >= 3)) return { keys, predicate: like, params: [pattern] };
+  if (!value.split(/[%_]/).some((run) => [...run].length >= 3)) return plainTerm(keys, like, [pattern]);
   const lower = value.toLowerCase();
-  return { keys, predicate: `sv.id IN (SELECT rowid FROM search_fts WHERE search_fts.v LIKE ?) AND ${like}`, params: [contains ? `%${lower}%` : lower, pattern] };
+  return { keys, predicate: `sv.id IN (SELECT rowid FROM search_fts WHERE search_fts.v LIKE ?) AND ${like}`, params: [contains ? `%${lower}%` : lower, pattern], plain: like, plainParams: [pattern] };
 }
 
+const plainTerm = (keys: string[], predicate: string, params: unknown[]): TermValues => ({ keys, predicate, params, plain: predicate, plainParams: params });
+
 /** A term's value-dictionary part, for planning: the keys, the predicate on `sv` and its parameters. */
-export function termValues(t: TermNode): { keys: string[]; predicate: string; params: unknown[] } | undefined {
+export function termValues(t: TermNode): TermValues | undefined {
   const spec = t.field === '*' ? undefined : fieldSpec(t.field)!;
   if (spec?.column) return undefined;
   const keys = t.field === '*' ? BARE_FIELDS : [t.field];
   switch (t.op) {
     case 'has':
     case 'missing':
-      return { keys, predicate: '', params: [] };
+      return plainTerm(keys, '', []);
     case 'contains':
       return likeTerm(keys, t.value, true);
     case 'exact':
-      if (!/[%_]/.test(t.value)) return { keys, predicate: 'sv.v = ?', params: [t.value.toLowerCase()] };
+      if (!/[%_]/.test(t.value)) return plainTerm(keys, 'sv.v = ?', [t.value.toLowerCase()]);
       return likeTerm(keys, t.value, false);
     case 'lt':
     case 'le':
     case 'gt':
     case 'ge':
-      if (spec?.type === 'version') return { keys, predicate: `sv.ver ${SQL_OP[t.op]} ?`, params: [versionKey(t.value)] };
-      return { keys, predicate: `sv.num ${SQL_OP[t.op]} ?`, params: [numberOf(t.value)] };
+      if (spec?.type === 'version') return plainTerm(keys, `sv.ver ${SQL_OP[t.op]} ?`, [versionKey(t.value)]);
+      return plainTerm(keys, `sv.num ${SQL_OP[t.op]} ?`, [numberOf(t.value)]);
     case 'range':
-      if (spec?.type === 'version') return { keys, predicate: 'sv.ver BETWEEN ? AND ?', params: [versionKey(t.value), versionKey(t.value2!)] };
-      return { keys, predicate: 'sv.num BETWEEN ? AND ?', params: [numberOf(t.value), numberOf(t.value2!)] };
+      if (spec?.type === 'version') return plainTerm(keys, 'sv.ver BETWEEN ? AND ?', [versionKey(t.value), versionKey(t.value2!)]);
+      return plainTerm(keys, 'sv.num BETWEEN ? AND ?', [numberOf(t.value), numberOf(t.value2!)]);
   }
 }
 
@@ -124,7 +140,7 @@ function term(t: TermNode, now: Date, params: unknown[], broad: (t: TermNode) =>
     if (spec.column) return columnTerm(t, spec, now, params);
   }
   const v = termValues(t)!;
-  const test = valuesIn(v.keys, v.predicate, v.params, params, broad(t));
+  const test = valuesIn(v, params, broad(t));
   return t.op === 'missing' ? `NOT ${test}` : test;
 }
 

@@ -6,7 +6,7 @@ import type Database from 'better-sqlite3';
 import { SextantError } from '../../shared/errors.ts';
 import type { Asset } from '../assets/index.ts';
 import { compileQuery, parseQuery, searchPairs, searchableView, numberOf, versionKey, type QueryAst, type TermNode } from '../search/index.ts';
-import { termValues, valueSubquery } from '../search/compile.ts';
+import { termValues } from '../search/compile.ts';
 import { timeMs } from '../search/match.ts';
 
 export interface SearchIndex {
@@ -29,10 +29,14 @@ export function searchDigest(pairs: Array<[string, string]>): string {
   return createHash('sha1').update(pairs.map(([k, v]) => `${k}\u0000${v}`).sort().join('\u0001')).digest('base64url');
 }
 
-/** Links at which a term counts as broad (see compile.ts valuesIn). */
-export const BROAD = 2000;
+/** Planning sample: a term holding for BROAD_SAMPLE_HITS of the first BROAD_SAMPLE assets is broad (1 %). */
+export const BROAD_SAMPLE = 500;
+export const BROAD_SAMPLE_HITS = 5;
 
-export function createSearchIndex(db: Database.Database, broadLinks = BROAD): SearchIndex {
+/** `broadHits`: tests pass 0 (every term broad) or Infinity (none) to exercise both spellings. */
+export function createSearchIndex(db: Database.Database, broadHits = BROAD_SAMPLE_HITS): SearchIndex {
+  const sample = BROAD_SAMPLE;
+  const hits = broadHits;
   const selectRow = db.prepare('SELECT n, digest FROM search_assets WHERE asset_id = ?');
   const insertRow = db.prepare(`INSERT INTO search_assets (asset_id, site, first_seen, last_seen, first_ms, last_ms, alive, digest)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
@@ -63,17 +67,21 @@ export function createSearchIndex(db: Database.Database, broadLinks = BROAD): Se
     return s;
   };
 
-  /** Terms whose values link to at least BROAD assets are probed per asset rather than collected first. */
+  /**
+   * Terms that hold for at least BROAD_SAMPLE_HITS of the first BROAD_SAMPLE
+   * assets are probed per asset (a first page then stops early); the others
+   * collect their matching assets first. The sample reads only its own assets' values.
+   */
   const broadTerms = (ast: QueryAst): Set<TermNode> => {
     const out = new Set<TermNode>();
     const walk = (n: QueryAst) => {
       if (n.kind === 'and' || n.kind === 'or') n.items.forEach(walk);
       else if (n.kind === 'not') walk(n.item);
       else if (n.kind === 'term') {
-        const v = termValues(n);
-        if (!v) return;
-        const probe = prepared(`SELECT COUNT(*) FROM (SELECT 1 FROM asset_values av WHERE av.value_id IN (${valueSubquery(v.keys, v.predicate)}) LIMIT ${broadLinks})`).pluck();
-        if ((probe.get(...v.keys, ...v.params) as number) >= broadLinks) out.add(n);
+        if (!termValues(n)) return;
+        const q = compileQuery(n, new Date(0), () => true);
+        const probe = prepared(`SELECT COUNT(*) FROM (SELECT n FROM search_assets ORDER BY n LIMIT ${sample}) k WHERE ${q.where}`).pluck();
+        if ((probe.get(...q.params) as number) >= hits) out.add(n);
       }
     };
     walk(ast);

@@ -17,8 +17,8 @@ export interface SqliteStoreOptions {
    * acknowledgement promises; NORMAL only survives a process crash, and is faster.
    */
   synchronous?: 'FULL' | 'NORMAL';
-  /** Search planning: a term linking to this many assets is probed per asset (tests set 1 to exercise that path). */
-  searchBroadLinks?: number;
+  /** Search planning: sample hits that make a term broad (tests set 0 or Infinity to exercise both SQL spellings). */
+  searchBroadHits?: number;
 }
 
 interface EvidenceRow {
@@ -148,7 +148,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   const selectAsset = db.prepare('SELECT doc, seen FROM assets WHERE id = ?');
   const countEvidence = db.prepare('SELECT COUNT(*) AS n FROM evidence');
   const selectAfter = db.prepare('SELECT rowid AS r, doc, seen FROM assets WHERE rowid > ? ORDER BY rowid LIMIT ?');
-  const search = createSearchIndex(db, options.searchBroadLinks);
+  const search = createSearchIndex(db, options.searchBroadHits);
   const backfilled = backfillSearchIndex(db, search, function* () {
     let after = 0;
     for (;;) {

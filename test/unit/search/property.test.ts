@@ -73,9 +73,9 @@ function toSpec(r: Rec, i: number): Spec {
 describe('search: SQL and in-memory agree', () => {
   it('on random queries over random inventories', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(assetArb, { minLength: 1, maxLength: 12 }), fc.array(queryArb, { minLength: 1, maxLength: 8 }), fc.constantFrom(1, 3, 2000), async (records, queries, broadLinks) => {
-        // broadLinks 1: every term takes the probe-per-asset spelling; 2000: the collect-first one; 3: a mix.
-        const store = openSqliteStore(':memory:', { searchBroadLinks: broadLinks });
+      fc.asyncProperty(fc.array(assetArb, { minLength: 1, maxLength: 12 }), fc.array(queryArb, { minLength: 1, maxLength: 8 }), fc.constantFrom(0, 2, Infinity), async (records, queries, broadHits) => {
+        // broadHits 0: every term takes the probe-per-asset spelling; Infinity: the collect-first one; 2: a mix.
+        const store = openSqliteStore(':memory:', { searchBroadHits: broadHits });
         try {
           const assets = records.map((r, i) => fromStored(build(toSpec(r, i))));
           await store.commitBatch({ batchId: 'p', agentId: 'agent-1', site: 'lab', receivedAt: NOW.toISOString(), evidence: [], assets: assets.map((asset) => ({ asset, previous: undefined })), outbox: [] });
