@@ -5,7 +5,7 @@ import { componentLogger, type Logger } from '../shared/logging.ts';
 import type { Probe, ProbeContext, ProbeResult } from '../shared/types.ts';
 import { startCollectorClient, type CollectorClient } from './client.ts';
 import { createAgentRuntime, type AgentRuntime } from './runtime.ts';
-import { openPinger, type Pinger } from './scan/discovery.ts';
+import { openRawAccess, type RawAccess } from './scan/discovery.ts';
 import type { OsDetector, ScanEnvironment } from './scan/scheduler.ts';
 import type { TargetSet } from './scope/index.ts';
 import { DEFAULT_SPOOL_BYTES, openSpool, type Spool } from './spool.ts';
@@ -20,7 +20,7 @@ export interface AgentOptions {
   spoolMaxBytes?: number;
   /** The agent refuses tasks with targets outside this set. */
   allowed?: TargetSet;
-  /** False: no ICMP echo and no OS detection even as root. */
+  /** False: no ICMP echo, no SYN scan (ports by connect) and no OS detection even as root. */
   raw?: boolean;
   log?: Logger;
   credentials?: ChannelCredentials;
@@ -57,13 +57,16 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const spoolDir = options.spoolDir ?? join('.sextant', `spool-${options.site}-${options.name}`);
   const spool = openSpool(spoolDir, options.spoolMaxBytes ?? DEFAULT_SPOOL_BYTES, log.child({ component: 'spool' }));
   const useRaw = options.raw !== false;
-  let pinger: Pinger | undefined;
-  if (useRaw && options.scan?.pinger === undefined) pinger = openPinger(log);
+  // Root or CAP_NET_RAW: ICMP echo and SYN port scans over one set of raw sockets; else connect scans.
+  let rawAccess: RawAccess | undefined;
+  if (useRaw && options.scan?.pinger === undefined && options.scan?.raw === undefined) rawAccess = openRawAccess(log);
+  const pinger = rawAccess?.pinger;
+  const raw = rawAccess?.transport;
   const osDetector = useRaw && options.scan?.osDetector === undefined ? await loadOsDetector(log) : undefined;
   const runtime = createAgentRuntime({
     spool,
     log,
-    scan: { pinger, osDetector, ...options.scan, ...(options.allowed ? { allowed: options.allowed } : {}) },
+    scan: { pinger, raw, osDetector, ...options.scan, ...(options.allowed ? { allowed: options.allowed } : {}) },
   });
   const client = startCollectorClient({
     collector: options.collector,
@@ -83,7 +86,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     async stop() {
       await runtime.close();
       await client.close();
-      pinger?.close();
+      rawAccess?.close();
     },
   };
 }

@@ -1,7 +1,7 @@
 // The agent: target and port scopes, the scan scheduler, evidence, batching,
 // the disk spool, the collector client and the runtime that joins them.
 export * from './scope/index.ts';
-export { connectPort, createPinger, macOf, openPinger, type EchoReply, type Pinger, type PortState } from './scan/discovery.ts';
+export { connectPort, createPinger, macOf, openPinger, openRawAccess, type EchoReply, type Pinger, type PortState, type RawAccess } from './scan/discovery.ts';
 export { createGate, createRateLimiter, type Gate, type RateLimiter } from './scan/limits.ts';
 export { probeForGreeting, probesForPort, probeUnknownPort, selectProbes, type ProbeSet } from './scan/services.ts';
 export { runScanTask, TASK_DEFAULTS, type OsDetector, type ScanEnvironment, type ScanSink, type ScanTaskSpec, type TaskProgressInfo, type TaskState } from './scan/scheduler.ts';

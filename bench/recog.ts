@@ -6,15 +6,23 @@
 //    of 5 passes. In the same run, a direct oniguruma-to-es port (no prefilter,
 //    no routing) on the same corpus, as the peer figure.
 // 2. Worst case: every pattern on adversarial inputs of 64 KiB, and of the
-//    longest length still sent to V8, timing each single match.
+//    longest length still sent to V8, timing each single match (least of 3);
+//    then, in three fresh child processes prepared as createRecogEngine
+//    prepares itself, every such input matched once in each: the cold first
+//    match (each input's least of the three).
 //
-// Flags: --passes N (default 5), --skip-worst, --skip-peer, --only-worst.
-import { readFileSync } from 'node:fs';
+// Flags: --passes N (default 5), --skip-worst, --skip-peer, --only-worst;
+// --only-cold (the fresh-process part alone); --cold-child FILE is that part's
+// child: it matches every input once and writes the times to FILE.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { toRegExp } from 'oniguruma-to-es';
 import { loadRecogDirs, matchFirstInDb, prepareNow, type RecogDb, type RecogFingerprint } from '../collector/fingerprint/index.ts';
 import { warmLinearEngine } from '../collector/fingerprint/recog/pattern.ts';
+import { adversarial, KIB64 } from './recog-adversarial.ts';
 
 const REPO = fileURLToPath(new URL('../', import.meta.url));
 const RECOG_XML = join(REPO, '../shared/recog/xml');
@@ -51,12 +59,12 @@ interface Work {
 }
 const corpus: Work[] = loaded.dbs.flatMap((db) => db.fingerprints.flatMap((fp) => fp.examples.map((ex) => ({ db, fp, input: ex.input }))));
 
-console.log(`machine: ${process.platform} ${process.arch}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-console.log(`loaded ${loaded.dbs.length} databases, ${fmt(fingerprints)} fingerprints, ${fmt(corpus.length)} examples in ${loadMs.toFixed(0)} ms`);
+if (!flag('--cold-child')) console.log(`machine: ${process.platform} ${process.arch}, node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+if (!flag('--cold-child')) console.log(`loaded ${loaded.dbs.length} databases, ${fmt(fingerprints)} fingerprints, ${fmt(corpus.length)} examples in ${loadMs.toFixed(0)} ms`);
 
 const summary: Record<string, unknown> = { databases: loaded.dbs.length, fingerprints, examples: corpus.length, loadMs: Math.round(loadMs) };
 
-if (!flag('--only-worst')) {
+if (!flag('--only-worst') && !flag('--only-cold') && !flag('--cold-child')) {
   // ---- throughput ----
   const pass = (): { wall: number; cpu: number } => {
     const start = performance.now();
@@ -119,98 +127,131 @@ if (!flag('--only-worst')) {
   }
 }
 
-if (!flag('--skip-worst')) {
-  // ---- worst case ----
-  const KIB64 = 64 * 1024;
-  const fill = (s: string, n: number) => (n <= 0 ? '' : s.length === 0 ? 'a'.repeat(n) : s.repeat(Math.ceil(n / s.length)).slice(0, n));
-  const adversarial = (fp: RecogFingerprint, n: number): string[] => {
-    const out = new Set<string>();
-    const seeds = fp.examples.slice(0, 2).map((e) => e.input);
-    const literals = fp.compiled.requirements.map((r) => r[0]!).join(' ');
-    if (seeds.length === 0) seeds.push(literals || 'a');
-    for (const e of seeds) {
-      const flat = e.replace(/\n/g, ' ');
-      const cut = flat.slice(0, Math.max(1, flat.length - 1));
-      // The example pumped, with its last character dropped so the tail fails.
-      out.add(fill(cut + ' ', n - 1) + '\u0001');
-      // The example's start, then long runs of characters its loops take.
-      const head = flat.slice(0, Math.min(flat.length, Math.max(1, flat.indexOf(' ') + 1)));
-      for (const c of [' ', 'a', '1', '.', flat[Math.floor(flat.length / 2)] ?? 'a']) out.add(head + fill(c, n - head.length - 1) + '\u0001');
-      // Multi-line: the example repeated on many lines.
-      out.add(fill(`${cut}\n`, n));
-    }
-    if (literals) out.add(fill(`${literals} `, n - 1) + '\u0001');
-    return [...out].map((s) => s.slice(0, n));
-  };
-  // createRecogEngine warms the linear-time code and compiles every risky pattern's
-  // linear programs in the background within seconds of loading; this benchmark
-  // loads databases directly, so it does both now, and says how long that took.
-  warmLinearEngine();
-  const prepStart = performance.now();
-  const prepared = prepareNow(loaded.dbs);
-  console.log(`\nprepared the linear-time programs of ${fmt(prepared)} patterns in ${(performance.now() - prepStart).toFixed(0)} ms (createRecogEngine does this in the background)`);
-  let worst = 0;
-  let worstAt = '';
-  let firstUse = 0;
-  let firstUseAt = '';
-  const slowest: Array<{ ms: number; where: string; len: number; engine: string }> = [];
-  let runs = 0;
-  const over10 = new Set<string>();
-  let over10Runs = 0;
-  const started = performance.now();
+/** Every pattern's adversarial inputs: 64 KiB, and the longest length still sent to V8. */
+function* adversarialWork(): Generator<{ fp: RecogFingerprint; where: string; input: string }> {
   for (const db of loaded.dbs) {
     for (const fp of db.fingerprints) {
       const c = fp.compiled;
       const lengths = new Set([KIB64]);
       for (const l of [c.maxV8Length, c.maxV8LengthMulti]) if (Number.isFinite(l) && l > 0 && l < KIB64) lengths.add(l);
-      for (const n of lengths) {
-        for (const input of adversarial(fp, n)) {
-          // CPU time, not wall time: a match must not be charged for the moments
-          // the scheduler gave the core to another process. Three runs, the least
-          // counted: a garbage collection caused by this benchmark's own 64 KiB
-          // inputs is not the match's cost. The first run, which compiles the
-          // pattern's linear-time programs on first use, is reported apart.
-          let ms = Infinity;
-          for (let rep = 0; rep < 3; rep++) {
-            const s = cpuMs();
-            c.exec(input);
-            const spent = cpuMs() - s;
-            if (rep === 0 && spent > firstUse) {
-              firstUse = spent;
-              firstUseAt = `${db.file.split('/').pop()}:${fp.line}`;
-            }
-            ms = Math.min(ms, spent);
-          }
-          runs++;
-          const multi = input.includes('\n');
-          const engine = input.length <= (multi ? c.maxV8LengthMulti : c.maxV8Length) ? 'v8' : 'linear';
-          const where = `${db.file.split('/').pop()}:${fp.line}`;
-          slowest.push({ ms, where, len: input.length, engine });
-          if (slowest.length > 40) {
-            slowest.sort((a, b) => b.ms - a.ms);
-            slowest.length = 20;
-          }
-          if (ms > 10) {
-            over10Runs++;
-            over10.add(where);
-          }
-          if (ms > worst) {
-            worst = ms;
-            worstAt = where;
-          }
-        }
-      }
+      const where = `${db.file.split('/').pop()}:${fp.line}`;
+      for (const n of lengths) for (const input of adversarial(fp, n)) yield { fp, where, input };
     }
   }
-  slowest.sort((a, b) => b.ms - a.ms);
-  console.log(`\nworst case: ${fmt(runs)} single matches of adversarial inputs (64 KiB, and the longest V8-routed length) in ${((performance.now() - started) / 1000).toFixed(1)} s; each timed in process CPU time`);
-  console.log(`  worst single match ${worst.toFixed(2)} ms at ${worstAt}; ${over10Runs} matches over 10 ms, in ${over10.size} patterns (least of 3 runs each)`);
-  console.log(`  worst first use, compiling the linear-time programs included: ${firstUse.toFixed(2)} ms at ${firstUseAt}`);
-  for (const s of slowest.slice(0, 10)) console.log(`    ${s.ms.toFixed(2).padStart(8)} ms  ${s.engine.padEnd(5)} ${String(s.len).padStart(6)} chars  ${s.where}`);
-  summary.worstMatchMs = Number(worst.toFixed(2));
-  summary.worstAt = worstAt;
-  summary.over10msPatterns = over10.size;
-  summary.worstFirstUseMs = Number(firstUse.toFixed(2));
+}
+
+if (flag('--cold-child')) {
+  // A fresh process, prepared as createRecogEngine prepares itself in the
+  // background (warm-up, then every pattern's prepare()), in which every
+  // adversarial input is matched exactly once: each pattern's first 64 KiB
+  // match, and every later input's first run, are cold. Prints each input's
+  // CPU time in ms, in adversarialWork() order.
+  warmLinearEngine();
+  prepareNow(loaded.dbs);
+  const times: number[] = [];
+  for (const { fp, input } of adversarialWork()) {
+    const s = cpuMs();
+    fp.compiled.exec(input);
+    times.push(Math.round((cpuMs() - s) * 1000) / 1000);
+  }
+  // To a file: a pipe would be cut short by the exit.
+  writeFileSync(args[args.indexOf('--cold-child') + 1]!, JSON.stringify(times));
+  process.exit(0);
+}
+
+if (!flag('--skip-worst')) {
+  if (!flag('--only-cold')) {
+    // ---- worst case ----
+    // createRecogEngine warms the linear-time code and prepares every pattern
+    // (pattern.ts prepare()) in the background within seconds of loading; this benchmark
+    // loads databases directly, so it does both now, and says how long that took.
+    warmLinearEngine();
+    const prepStart = performance.now();
+    const prepared = prepareNow(loaded.dbs);
+    console.log(`\nprepared ${fmt(prepared)} patterns (V8 native code; the linear-time programs of those that need them) in ${(performance.now() - prepStart).toFixed(0)} ms (createRecogEngine does this in the background)`);
+    let worst = 0;
+    let worstAt = '';
+    let firstUse = 0;
+    let firstUseAt = '';
+    const slowest: Array<{ ms: number; where: string; len: number; engine: string }> = [];
+    let runs = 0;
+    const over10 = new Set<string>();
+    let over10Runs = 0;
+    const started = performance.now();
+    for (const { fp, where, input } of adversarialWork()) {
+      const c = fp.compiled;
+      // CPU time, not wall time: a match must not be charged for the moments
+      // the scheduler gave the core to another process. Three runs, the least
+      // counted: a garbage collection caused by this benchmark's own 64 KiB
+      // inputs is not the match's cost. The first run is reported apart.
+      let ms = Infinity;
+      for (let rep = 0; rep < 3; rep++) {
+        const s = cpuMs();
+        c.exec(input);
+        const spent = cpuMs() - s;
+        if (rep === 0 && spent > firstUse) {
+          firstUse = spent;
+          firstUseAt = where;
+        }
+        ms = Math.min(ms, spent);
+      }
+      runs++;
+      const multi = input.includes('\n');
+      const engine = input.length <= (multi ? c.maxV8LengthMulti : c.maxV8Length) ? 'v8' : 'linear';
+      slowest.push({ ms, where, len: input.length, engine });
+      if (slowest.length > 40) {
+        slowest.sort((a, b) => b.ms - a.ms);
+        slowest.length = 20;
+      }
+      if (ms > 10) {
+        over10Runs++;
+        over10.add(where);
+      }
+      if (ms > worst) {
+        worst = ms;
+        worstAt = where;
+      }
+    }
+    slowest.sort((a, b) => b.ms - a.ms);
+    console.log(`\nworst case: ${fmt(runs)} single matches of adversarial inputs (64 KiB, and the longest V8-routed length) in ${((performance.now() - started) / 1000).toFixed(1)} s; each timed in process CPU time`);
+    console.log(`  worst single match ${worst.toFixed(2)} ms at ${worstAt}; ${over10Runs} matches over 10 ms, in ${over10.size} patterns (least of 3 runs each)`);
+    console.log(`  worst first run of an input in this process: ${firstUse.toFixed(2)} ms at ${firstUseAt}`);
+    for (const s of slowest.slice(0, 10)) console.log(`    ${s.ms.toFixed(2).padStart(8)} ms  ${s.engine.padEnd(5)} ${String(s.len).padStart(6)} chars  ${s.where}`);
+    summary.worstMatchMs = Number(worst.toFixed(2));
+    summary.worstAt = worstAt;
+    summary.over10msPatterns = over10.size;
+    summary.worstFirstRunMs = Number(firstUse.toFixed(2));
+  }
+
+  // ---- cold: fresh processes, every input's first run ----
+  // Each fresh process matches every input once; an input's cold figure is the
+  // least over COLD_PROCESSES processes, as the warm figure above is the least of
+  // three runs: another process taking the core mid-match is not the match's cost.
+  const COLD_PROCESSES = 3;
+  const coldRuns: number[][] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-bench-'));
+  try {
+    for (let i = 0; i < COLD_PROCESSES; i++) {
+      const out = join(dir, `cold-${i}.json`);
+      const child = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--cold-child', out], { encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`cold run failed: ${child.stderr}`);
+      coldRuns.push(JSON.parse(readFileSync(out, 'utf8')) as number[]);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const where = [...adversarialWork()].map((w) => ({ where: w.where, len: w.input.length }));
+  const cold = where.map((w, i) => ({ ...w, ms: Math.min(...coldRuns.map((r) => r[i]!)), single: Math.max(...coldRuns.map((r) => r[i]!)) }));
+  cold.sort((x, y) => y.ms - x.ms);
+  const coldOver10 = new Set(cold.filter((c) => c.ms > 10).map((c) => c.where));
+  const singleWorst = cold.reduce((m, c) => (c.single > m.single ? c : m), cold[0]!);
+  console.log(`\ncold first match worst: ${cold[0]!.ms.toFixed(2)} ms at ${cold[0]!.where} (${COLD_PROCESSES} fresh processes, each prepared as createRecogEngine prepares itself, each matching every one of ${fmt(cold.length)} adversarial inputs once; CPU time, least of the ${COLD_PROCESSES} per input); ${coldOver10.size} patterns over 10 ms${coldOver10.size ? ` (${[...coldOver10].join(', ')})` : ''}`);
+  console.log(`  slowest single cold run in any process: ${singleWorst.single.toFixed(2)} ms at ${singleWorst.where}`);
+  for (const c of cold.slice(0, 8)) console.log(`    ${c.ms.toFixed(2).padStart(8)} ms  ${String(c.len).padStart(6)} chars  ${c.where}`);
+  summary.coldFirstMatchWorstMs = Number(cold[0]!.ms.toFixed(2));
+  summary.coldWorstAt = cold[0]!.where;
+  summary.coldOver10msPatterns = coldOver10.size;
+  summary.coldSingleRunWorstMs = Number(singleWorst.single.toFixed(2));
 }
 
 console.log(`\n${JSON.stringify(summary)}`);

@@ -13,8 +13,12 @@ import {
   memoizedRecog,
   planSiteUpdate,
   type AssetEvent,
+  type Asset,
   type AssetView,
+  type ChangedAsset,
+  planScopeRelease,
   type EvidenceFingerprint,
+  type SiteUpdate,
   type Matchers,
   type SiteState,
 } from './assets/index.ts';
@@ -23,7 +27,10 @@ import type { OsDb } from './fingerprint/os/index.ts';
 import { DEFAULT_LIMITS, validateBatch, type IngestLimits } from './ingest/index.ts';
 import type { OuiTable } from './oui/index.ts';
 import { assetSubject, DEFAULT_SUBJECT_PREFIX, type Publisher } from './publish/index.ts';
-import type { OutboxMessage, Store } from './store/index.ts';
+import type { BatchWrite, OutboxMessage, Store } from './store/index.ts';
+import type { MergePolicy } from './merge/index.ts';
+import type { ScanFinished } from './server/types.ts';
+import { parseTargets } from '../agent/scope/targets.ts';
 
 export { openSqliteStore } from './store/index.ts';
 export { connectPublisher, createMemoryPublisher, createNoopPublisher } from './publish/index.ts';
@@ -39,12 +46,66 @@ export interface IngestBatch {
   records: Evidence[];
 }
 
+/** Membership in a task's scope: its targets minus its exclusions (the agent's own parser). */
+export function scopeOf(scan: Pick<ScanFinished, 'targets' | 'exclude'>): (ip: string) => boolean {
+  const targets = parseTargets(scan.targets);
+  const exclude = scan.exclude.length > 0 ? parseTargets(scan.exclude) : undefined;
+  if (!targets.ok) return () => false;
+  return (ip) => targets.set.contains(ip) && !(exclude?.ok && exclude.set.contains(ip));
+}
+
+/** The event of one changed asset, or nothing to publish. */
+export function assetEvent(entry: ChangedAsset, prefix: string): { message: OutboxMessage; body: string } | undefined {
+  if (!entry.event) return undefined;
+  // An asset's events go to its home site, which a merge across sites may make another than the batch's.
+  const site = entry.after.site;
+  const event: AssetEvent = { event: entry.event, site, asset: assetView(entry.after), changes: entry.changes };
+  const msgId = `${entry.after.id}:${entry.after.revision}`;
+  return {
+    message: { subject: assetSubject(site, entry.event, prefix), msgId, assetId: entry.after.id, envelope: JSON.stringify({ event: event.event, site: event.site, changes: event.changes }) },
+    body: JSON.stringify(event),
+  };
+}
+
+/** What a manual merge or split writes: its assets and events, no evidence. */
+export function manualWrite(update: SiteUpdate, at: string, outbox: OutboxMessage[]): BatchWrite {
+  return {
+    batchId: `manual:${at}:${[...update.changed.keys()].join(',').slice(0, 120)}`,
+    agentId: 'manual',
+    site: update.site,
+    receivedAt: at,
+    evidence: [],
+    assets: [...update.changed.values()].filter((e) => !e.mergedInto).map((e) => ({ asset: e.after, previous: e.before, seenOnly: false })),
+    deleted: [...update.changed.values()].filter((e) => e.mergedInto).map((e) => ({ id: e.after.id, into: e.mergedInto! })),
+    outbox,
+  };
+}
+
+/**
+ * A manual merge or split straight on a store (`sextant merge --db`): the
+ * events go to the outbox, which the collector publishes when it next runs.
+ * While a collector runs on the same file, use its API (Pipeline.adjust) instead.
+ */
+export async function adjustStore(store: Store, plan: (state: SiteState) => SiteUpdate, options: { prefix?: string; now?: Date } = {}): Promise<SiteUpdate> {
+  const state = indexSite(ALL_SITES, await store.listAssets());
+  const update = plan(state);
+  const outbox = [...update.changed.values()].flatMap((e) => assetEvent(e, options.prefix ?? DEFAULT_SUBJECT_PREFIX)?.message ?? []);
+  await store.commitBatch(manualWrite(update, (options.now ?? new Date()).toISOString(), outbox));
+  return update;
+}
+
 export interface Pipeline {
+  /** A finished scan: in-scope addresses that did not answer leave their assets (in turn with batches). */
+  scanFinished(scan: ScanFinished): Promise<SiteUpdate>;
+  /** A manual merge or split, in turn with the batches; resolves after commit (events published like a batch's). */
+  adjust(plan: (state: SiteState) => SiteUpdate): Promise<SiteUpdate>;
   /** Validates, stores (one transaction), fingerprints, merges and publishes. Resolves only after commit. */
   ingest(batch: IngestBatch): Promise<{ stored: number; duplicates: number }>;
   assets(site?: string): Promise<AssetView[]>;
   /** The inventory store, for read paths such as the search API. */
   readonly store: Store;
+  /** One asset as stored, with its keys and merge log (after the batches before the call). */
+  asset(id: string): Promise<Asset | undefined>;
   /** Waits for running batches, tries once more to publish, then closes the store and the publisher. */
   close(): Promise<void>;
 }
@@ -63,7 +124,12 @@ export interface PipelineOptions {
   /** Remembered Recog results by (key, value); 0 turns the memo off. */
   recogMemoSize?: number;
   now?: () => number;
+  /** Which keys may match and break per source (collector/merge/policy.ts); default DEFAULT_POLICY. */
+  mergePolicy?: MergePolicy;
 }
+
+/** Strong keys join sites, so the pipeline keeps one state for the whole inventory. */
+const ALL_SITES = '*';
 
 const OUTBOX_PAGE = 1000;
 /** Bodies held in memory for publishing; beyond this they are rebuilt from the store. */
@@ -74,6 +140,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const log = { pipeline: child('pipeline'), ingest: child('ingest'), fingerprint: child('fingerprint'), merge: child('merge'), store: child('store'), publish: child('publish') };
   const now = opts.now ?? Date.now;
   const limits = opts.limits ?? DEFAULT_LIMITS;
+  const importLimits: IngestLimits = { ...limits, maxRecords: Math.max(limits.maxRecords, 1_000_000), maxBatchChars: Math.max(limits.maxBatchChars, 1024 * 1024 * 1024) };
   const prefix = opts.subjectPrefix ?? DEFAULT_SUBJECT_PREFIX;
   const retryMs = opts.publishRetryMs ?? 5000;
   const recog = opts.recogMemoSize === 0 ? (key: string, value: string) => opts.engine.matchEach(key, value) : memoizedRecog(opts.engine, opts.recogMemoSize);
@@ -90,7 +157,7 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   const siteState = (site: string): Promise<SiteState> => {
     let state = sites.get(site);
     if (!state) {
-      state = store.loadSite(site).then((assets) => indexSite(site, assets));
+      state = (site === ALL_SITES ? store.listAssets() : store.loadSite(site)).then((assets) => indexSite(site, assets));
       // A failed load is retried by the next batch rather than cached.
       state.catch(() => sites.delete(site));
       sites.set(site, state);
@@ -162,7 +229,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
 
   const runBatch = async (input: IngestBatch, received: number) => {
     const started = performance.now();
-    const batch = validateBatch(input, limits, received);
+    // One import is one batch (one transaction), as large as the export: agents' limits do not fit it.
+    const batch = validateBatch(input, input.agentId.startsWith('import:') ? importLimits : limits, received);
     const known = await store.knownEvidence(batch.records.map((r) => r.id));
     const seen = new Set<string>();
     const fresh = batch.records.filter((r) => {
@@ -172,8 +240,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     });
     const fingerprints = fresh.map(fingerprint);
     const observations = buildObservations(fresh, fingerprints);
-    const state = await siteState(batch.site);
-    const update = planSiteUpdate(state, observations);
+    const state = await siteState(ALL_SITES);
+    const update = planSiteUpdate(state, observations, opts.mergePolicy ? { policy: opts.mergePolicy } : {});
     log.merge.debug({ batch: batch.batchId, site: batch.site, observations: observations.length, assets: update.changed.size }, 'observations merged');
     let created = 0;
     let updated = 0;
@@ -183,10 +251,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       else if (entry.event === 'updated') updated++;
       // With no publisher there is no one to tell: no event is even built.
       if (!entry.event || !durableEvents) continue;
-      const event: AssetEvent = { event: entry.event, site: batch.site, asset: assetView(entry.after), changes: entry.changes };
-      const msgId = `${entry.after.id}:${entry.after.revision}`;
-      outbox.push({ subject: assetSubject(batch.site, entry.event, prefix), msgId, assetId: entry.after.id, envelope: JSON.stringify({ event: event.event, site: event.site, changes: event.changes }) });
-      if (bodies.size < MAX_HELD_BODIES) bodies.set(msgId, JSON.stringify(event));
+      const ev = assetEvent(entry, prefix)!;
+      outbox.push(ev.message);
+      if (bodies.size < MAX_HELD_BODIES) bodies.set(ev.message.msgId, ev.body);
     }
     const acknowledged = published;
     published = [];
@@ -199,7 +266,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
         site: batch.site,
         receivedAt: new Date(received).toISOString(),
         evidence: fresh.map((record) => ({ record, assetId: update.evidenceAsset.get(record.id) })),
-        assets: [...update.changed.values()].map((e) => ({ asset: e.after, previous: e.before, seenOnly: e.seenOnly })),
+        assets: [...update.changed.values()].filter((e) => !e.mergedInto).map((e) => ({ asset: e.after, previous: e.before, seenOnly: e.seenOnly })),
+        deleted: [...update.changed.values()].filter((e) => e.mergedInto).map((e) => ({ id: e.after.id, into: e.mergedInto! })),
         outbox,
         published: acknowledged,
       });
@@ -222,8 +290,39 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   // Events an earlier run committed but could not publish go out first.
   if (durableEvents) void drainOutbox();
 
+  const runAdjust = async (plan: (state: SiteState) => SiteUpdate): Promise<SiteUpdate> => {
+    const state = await siteState(ALL_SITES);
+    const update = plan(state);
+    const outbox: OutboxMessage[] = [];
+    for (const entry of update.changed.values()) {
+      const ev = durableEvents ? assetEvent(entry, prefix) : undefined;
+      if (!ev) continue;
+      outbox.push(ev.message);
+      bodies.set(ev.message.msgId, ev.body);
+    }
+    await store.commitBatch(manualWrite(update, new Date(now()).toISOString(), outbox));
+    applySiteUpdate(state, update);
+    log.merge.info({ assets: [...update.changed.keys()] }, 'manual merge/split committed');
+    return update;
+  };
+
+  const adjust = async (plan: (state: SiteState) => SiteUpdate): Promise<SiteUpdate> => {
+    if (closed) throw new Error('pipeline is closed');
+    const run = queue.then(() => runAdjust(plan));
+    queue = run.catch(() => undefined);
+    const update = await run;
+    if (durableEvents) await drainOutbox();
+    return update;
+  };
+
   return {
     store,
+    adjust,
+    scanFinished(scan) {
+      const inScope = scopeOf(scan);
+      const at = new Date(now()).toISOString();
+      return adjust((state) => planScopeRelease(state, { site: scan.site, inScope, before: scan.startedAt, at, reason: `the scan of task ${scan.taskId} (${scan.targets.join(',')})` }));
+    },
     async ingest(input) {
       if (closed) throw new Error('pipeline is closed');
       const received = now();
@@ -241,6 +340,10 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       // Waiting for JetStream's acknowledgements paces agents to what NATS takes; while NATS is failing, don't.
       if (outcome.events > 0 && now() >= publishPausedUntil) await drainOutbox();
       return { stored: outcome.stored, duplicates: outcome.duplicates };
+    },
+    async asset(id) {
+      await queue;
+      return store.getAsset(id);
     },
     async assets(site) {
       await queue;

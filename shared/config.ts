@@ -17,6 +17,11 @@ export interface SextantConfig {
   /** IEEE OUI registry (CSV). */
   ouiFile: string;
   logLevel: string;
+  /**
+   * Per-source merge policy over the defaults (collector/merge/policy.ts), e.g.
+   * `{"intune": {"flags": ["no-mac-break"]}}`; only from the configuration file.
+   */
+  mergePolicy?: unknown;
 }
 
 const defaults: SextantConfig = {
@@ -27,6 +32,7 @@ const defaults: SextantConfig = {
   osDb: '/usr/share/nmap/nmap-os-db',
   ouiFile: '/usr/share/ieee-data/oui.csv',
   logLevel: 'info',
+  mergePolicy: undefined,
 };
 
 const envNames: Record<keyof SextantConfig, string> = {
@@ -37,6 +43,7 @@ const envNames: Record<keyof SextantConfig, string> = {
   osDb: 'SEXTANT_OS_DB',
   ouiFile: 'SEXTANT_OUI_FILE',
   logLevel: 'SEXTANT_LOG_LEVEL',
+  mergePolicy: '',
 };
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.SEXTANT_CONFIG): SextantConfig {
@@ -44,7 +51,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, file = env.SEXT
   if (file) Object.assign(config, readConfigFile(file));
   for (const [key, name] of Object.entries(envNames) as Array<[keyof SextantConfig, string]>) {
     const value = env[name];
-    if (value === undefined || value === '') continue;
+    if (name === '' || value === undefined || value === '') continue;
     if (key === 'recogDirs') config.recogDirs = value.split(':').filter(Boolean);
     else (config as unknown as Record<string, string>)[key] = value;
   }
@@ -70,7 +77,10 @@ function readConfigFile(file: string): Partial<SextantConfig> {
   const out: Partial<SextantConfig> = {};
   for (const [key, value] of Object.entries(parsed)) {
     if (!(key in defaults)) throw new SextantError('CONFIG_INVALID', `unknown setting "${key}"`, { file, field: key });
-    if (key === 'recogDirs') {
+    if (key === 'mergePolicy') {
+      // Checked field by field when the collector loads it (loadPolicy names the field).
+      if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new SextantError('CONFIG_INVALID', 'must be an object of sources', { file, field: key });
+    } else if (key === 'recogDirs') {
       if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
         throw new SextantError('CONFIG_INVALID', 'must be an array of directory names', { file, field: key });
       }

@@ -27,6 +27,11 @@ export const ErrorCodes = {
   SEARCH_CURSOR_INVALID: 'search cursor is invalid',
   EXPORT_FORMAT_UNKNOWN: 'export format is unknown',
   INVENTORY_UNAVAILABLE: 'inventory cannot be reached',
+  // MERGE (issue 5): merge policy, manual merge/split, integration imports.
+  MERGE_POLICY_INVALID: 'merge policy is invalid',
+  MERGE_ASSET_UNKNOWN: 'no asset has that id',
+  MERGE_REFUSED: 'the merge or split cannot be done',
+  IMPORT_SOURCE_INVALID: 'integration export is invalid',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

@@ -11,3 +11,4 @@ export { buildProbe, drawRoundValues, portOffset, type ProbeAddressing, type Rou
 export { DEFAULT_TIMING, type RoundTiming } from './os-session.ts';
 export { createOsEngine, sharedOsEngine, type OsEngine, type OsEngineOptions, type OsHostEvidence, type OsScanOutcome, type OsScanRequest } from './os-engine.ts';
 export { encodeOsEvidence, osEvidenceOf, OS_EVIDENCE_KEY } from './os-evidence.ts';
+export { createSynScanner, emptyReply, icmpUnreachableState, readSynReply, synCookie, SYN_CLOSED, SYN_FILTERED, SYN_OPEN, SYN_PENDING, SYN_UNREACHABLE, type SynReply, type SynScanner, type SynScannerOptions, type SynStats } from './syn.ts';

@@ -10,6 +10,18 @@ export interface PacketTransport {
   send(datagram: Uint8Array, dst: string): Promise<bigint | undefined>;
   /** Every captured TCP and ICMP datagram, with its arrival hrtime. */
   onPacket(handler: (datagram: Uint8Array, atNs: bigint) => void): void;
+  /**
+   * The same datagrams lent, not copied: the view is only valid during the
+   * call (the receive buffer is reused). For high-rate readers that look at
+   * a few bytes and keep nothing, such as the SYN scanner and the pinger.
+   */
+  onBorrowed?(handler: (datagram: Uint8Array) => void): () => void;
+  /**
+   * One synchronous sendto(2) of a datagram the caller may reuse as soon as
+   * this returns; false when the kernel refused it (ENOBUFS, EAGAIN, no
+   * route). Absent when the addon cannot send synchronously.
+   */
+  sendNow?(datagram: Buffer, dst: string): boolean;
   close(): void;
 }
 
@@ -40,10 +52,17 @@ interface RawSocketModule {
   SocketOption: { IP_HDRINCL: number; SO_RCVBUF: number };
 }
 
+/** Linux SO_RCVBUFFORCE (asm-generic/socket.h): root/CAP_NET_ADMIN may exceed net.core.rmem_max. */
+const SO_RCVBUFFORCE = 33;
+
 const IPPROTO_RAW = 255;
 const CAPTURE_PROTOCOLS = [6, 1]; // TCP, ICMP
-/** Replies of hundreds of hosts can arrive in one burst; the kernel caps this at net.core.rmem_max. */
-const RECEIVE_BUFFER = 4 * 1024 * 1024;
+/**
+ * Replies of hundreds of hosts can arrive in one burst (a SYN scan at full
+ * rate: tens of thousands a second); the kernel caps SO_RCVBUF at
+ * net.core.rmem_max, SO_RCVBUFFORCE lifts that where the process may.
+ */
+const RECEIVE_BUFFER = 8 * 1024 * 1024;
 /** Datagrams read per wake-up at most, so a flood cannot starve timers. */
 const DRAIN_LIMIT = 512;
 
@@ -59,6 +78,8 @@ function loadAddon(): RawSocketModule | undefined {
   }
   return addon;
 }
+
+const ignoreSent = () => undefined;
 
 function isPermissionError(err: unknown): boolean {
   return /not permitted|permission denied|EPERM|EACCES/i.test(String((err as Error)?.message ?? err));
@@ -76,11 +97,18 @@ export function openRawTransport(log: Logger): TransportOpening {
     sender.setOption(raw.SocketLevel.IPPROTO_IP, raw.SocketOption.IP_HDRINCL, 1);
     sender.pauseRecv();
     const handlers: Array<(datagram: Uint8Array, atNs: bigint) => void> = [];
+    const borrowers: Array<(datagram: Uint8Array) => void> = [];
     for (const protocol of CAPTURE_PROTOCOLS) {
       const capture = raw.createSocket({ protocol, bufferSize: 65535 });
       sockets.push(capture);
-      capture.setOption(raw.SocketLevel.SOL_SOCKET, raw.SocketOption.SO_RCVBUF, RECEIVE_BUFFER);
+      try {
+        capture.setOption(raw.SocketLevel.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER);
+      } catch {
+        capture.setOption(raw.SocketLevel.SOL_SOCKET, raw.SocketOption.SO_RCVBUF, RECEIVE_BUFFER);
+      }
       const deliver = (buffer: Buffer) => {
+        for (const b of borrowers) b(buffer);
+        if (handlers.length === 0) return;
         const at = process.hrtime.bigint();
         // raw-socket reuses one receive buffer: copy before anything else runs.
         const datagram = new Uint8Array(buffer);
@@ -139,6 +167,26 @@ export function openRawTransport(log: Logger): TransportOpening {
       onPacket(handler) {
         handlers.push(handler);
       },
+      onBorrowed(handler) {
+        borrowers.push(handler);
+        return () => {
+          const at = borrowers.indexOf(handler);
+          if (at >= 0) borrowers.splice(at, 1);
+        };
+      },
+      ...(sender.wrap && typeof sender.wrap.send === 'function'
+        ? {
+            sendNow(datagram: Buffer, dst: string): boolean {
+              if (closed) return false;
+              try {
+                sender.wrap!.send(datagram, 0, datagram.length, dst, ignoreSent);
+                return true;
+              } catch {
+                return false;
+              }
+            },
+          }
+        : {}),
       close() {
         if (closed) return;
         closed = true;

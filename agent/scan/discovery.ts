@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import net from 'node:net';
 import type { Logger } from '../../shared/logging.ts';
-import { buildIcmpEcho, neighbourMac, openRawTransport, readCaptured, sourceAddressFor, type PacketTransport } from '../net/index.ts';
+import { buildIcmpEcho, neighbourMac, openRawTransport, readCaptured, sourceAddressFor, type PacketTransport, type TransportOpening } from '../net/index.ts';
 
 export type PortState = 'open' | 'closed' | 'filtered' | 'unreachable';
 
@@ -61,26 +61,47 @@ export interface Pinger {
  * returns undefined and the scan goes on without ICMP.
  */
 export function openPinger(log: Logger): Pinger | undefined {
-  const opening = openRawTransport(log);
+  return openRawAccess(log)?.pinger;
+}
+
+/** The agent's raw sockets: ICMP echo and the SYN port scan share them. */
+export interface RawAccess {
+  transport: PacketTransport;
+  pinger: Pinger;
+  /** Closes the pinger and the sockets. */
+  close(): void;
+}
+
+/**
+ * Opens the raw sockets once for pinging and SYN scanning. Without root (or
+ * CAP_NET_RAW, or the addon) returns undefined: no ICMP, ports by connect.
+ */
+export function openRawAccess(log: Logger, open: (log: Logger) => TransportOpening = openRawTransport): RawAccess | undefined {
+  const opening = open(log);
   if (!opening.ok) {
-    log.info({ reason: opening.reason, error: opening.error }, 'ICMP echo skipped: no raw socket');
+    log.info({ reason: opening.reason, error: opening.error }, 'no raw sockets: no ICMP echo, ports by TCP connect');
     return undefined;
   }
-  return createPinger(opening.transport);
+  const pinger = createPinger(opening.transport);
+  return { transport: opening.transport, pinger, close: () => pinger.close() };
 }
 
 export function createPinger(transport: PacketTransport): Pinger {
   const id = randomInt(1, 0xffff);
   let sequence = 0;
   const waiting = new Map<string, { sequence: number; sentAt: number; resolve: (r: EchoReply | undefined) => void }>();
-  transport.onPacket((datagram) => {
+  const onDatagram = (datagram: Uint8Array) => {
+    // Every TCP reply of a SYN scan comes through here too: look at the protocol byte first.
+    if (datagram[9] !== 1 || waiting.size === 0) return;
     const p = readCaptured(datagram);
     if (!p || p.kind !== 'echo-reply' || p.id !== id) return;
     const w = waiting.get(`${p.ip.src}/${p.sequence}`);
     if (!w) return;
     waiting.delete(`${p.ip.src}/${p.sequence}`);
     w.resolve({ ttl: p.ip.ttl, rttMs: performance.now() - w.sentAt });
-  });
+  };
+  if (transport.onBorrowed) transport.onBorrowed(onDatagram);
+  else transport.onPacket(onDatagram);
   return {
     async ping(ip, timeoutMs, signal) {
       if (net.isIPv4(ip) === false || signal?.aborted) return undefined;

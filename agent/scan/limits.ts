@@ -4,6 +4,16 @@
 export interface RateLimiter {
   /** Resolves once `n` packets may go; rejects only when `signal` aborts. */
   take(n?: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Takes up to `max` packets' worth at once, without a promise, for senders
+   * that pace themselves (the SYN scanner); 0 while anyone waits in `take`,
+   * so those are served first.
+   */
+  tryTake(max: number): number;
+  /** Gives back what `tryTake` granted but was not sent. */
+  refund(n: number): void;
+  /** Milliseconds until at least one packet may go (0 = now). */
+  msUntilNext(): number;
   readonly ratePps: number;
 }
 
@@ -37,6 +47,20 @@ export function createRateLimiter(ratePps: number, now: () => number = () => per
   }
   return {
     ratePps: rate,
+    tryTake(max) {
+      if (queue.length > 0) return 0;
+      refill();
+      const n = Math.max(0, Math.min(max, Math.floor(tokens)));
+      tokens -= n;
+      return n;
+    },
+    refund(n) {
+      tokens = Math.min(burst, tokens + Math.max(0, n));
+    },
+    msUntilNext() {
+      refill();
+      return tokens >= 1 && queue.length === 0 ? 0 : Math.max(1, Math.ceil(((1 - tokens) * 1000) / rate));
+    },
     take(n = 1, signal) {
       if (signal?.aborted) return Promise.reject(signal.reason ?? new Error('aborted'));
       refill();

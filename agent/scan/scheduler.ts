@@ -2,11 +2,14 @@
 // second), discovery first, then service probes on what answered; evidence
 // and progress go to the caller's sink as they are made.
 import { setMaxListeners } from 'node:events';
+import { isIPv4 } from 'node:net';
 import type { Logger } from '../../shared/logging.ts';
 import type { Probe, ProbeContext, ProbeResult, Target } from '../../shared/types.ts';
 import { probes as allProbes } from '../probes/index.ts';
 import { buildTaskScope, type TargetSet, type TopPorts } from '../scope/index.ts';
 import { itemFromResult, makeItem, type EvidenceItem, type ItemContext } from '../evidence.ts';
+import { createSynScanner, SYN_CLOSED, SYN_OPEN, type SynScanner, type SynStats } from '../net/syn.ts';
+import type { PacketTransport } from '../net/raw.ts';
 import { connectPort, macOf, type Pinger, type PortState } from './discovery.ts';
 import { createGate, createRateLimiter, type Gate, type RateLimiter } from './limits.ts';
 import { probesForPort, probeUnknownPort, selectProbes, type ProbeSet } from './services.ts';
@@ -54,6 +57,13 @@ export interface ScanEnvironment {
   pinger?: Pinger | undefined;
   osDetector?: OsDetector | undefined;
   connect?: (ip: string, port: number, timeoutMs: number, signal?: AbortSignal) => Promise<PortState>;
+  /**
+   * Raw sockets (root or CAP_NET_RAW): ports are found by SYN scan over
+   * them. Without (or with `connect` given) every port is a TCP connect.
+   */
+  raw?: PacketTransport | undefined;
+  /** Called once at the task's end with the SYN scanner's counters (benchmarks, logs). */
+  onSynStats?: (stats: SynStats) => void;
   mac?: (ip: string) => string | undefined;
   /** Open sockets at once across the task (connect scan and probes). */
   socketsInFlight?: number;
@@ -74,6 +84,8 @@ interface HostRun {
   ctx: ProbeContext;
   connectTimeoutMs: number;
   portsPerHost: number;
+  /** Set when ports are SYN-scanned; evidence then names the probe 'syn', else 'connect'. */
+  syn: SynScanner | undefined;
   sink: ScanSink;
   signal: AbortSignal;
 }
@@ -97,16 +109,21 @@ export async function runScanTask(spec: ScanTaskSpec, env: ScanEnvironment, sink
   sink.progress({ ...progress });
 
   const probeTimeoutMs = spec.probeTimeoutMs || TASK_DEFAULTS.probeTimeoutMs;
+  const limiter = createRateLimiter(spec.ratePps || TASK_DEFAULTS.ratePps);
+  const connectTimeoutMs = Math.min(probeTimeoutMs, 1500);
+  const syn = env.raw && !env.connect ? createSynScanner(env.raw, { limiter, maxWaitMs: connectTimeoutMs }) : undefined;
+  if (env.raw && !env.connect && !syn) env.log.info('SYN scan unavailable on this raw transport: TCP connect instead');
   const run: HostRun = {
     spec,
     env,
     items: { agentId: env.agentId, taskId: spec.taskId },
     set,
     ports: scope.scope.ports,
-    limiter: createRateLimiter(spec.ratePps || TASK_DEFAULTS.ratePps),
+    limiter,
     sockets: createGate(env.socketsInFlight ?? TASK_DEFAULTS.socketsInFlight),
     ctx: { timeoutMs: probeTimeoutMs, signal, checkTarget: scope.scope.checkTarget },
-    connectTimeoutMs: Math.min(probeTimeoutMs, 1500),
+    connectTimeoutMs,
+    syn,
     portsPerHost: Math.max(4, Math.ceil((env.socketsInFlight ?? TASK_DEFAULTS.socketsInFlight) / (spec.hostsInFlight || TASK_DEFAULTS.hostsInFlight))),
     sink,
     signal,
@@ -133,6 +150,12 @@ export async function runScanTask(spec: ScanTaskSpec, env: ScanEnvironment, sink
     await Promise.all(running);
   } catch (err) {
     return finish('failed', (err as Error).message);
+  } finally {
+    if (syn) {
+      syn.close();
+      env.log.debug({ syn: syn.stats }, 'SYN scan counters');
+      env.onSynStats?.({ ...syn.stats });
+    }
   }
   if (signal.aborted) return finish('failed', 'cancelled');
   return finish('done', '');
@@ -143,30 +166,54 @@ async function scanHost(run: HostRun, ip: string): Promise<boolean> {
   const { env, signal, sink, items } = run;
   run.ctx.checkTarget?.(ip);
   const ping = env.pinger ? run.limiter.take(1, signal).then(() => env.pinger!.ping(ip, run.connectTimeoutMs, signal)) : Promise.resolve(undefined);
-  const connect = env.connect ?? connectPort;
-  // A few workers per host pull ports in turn: sockets are opened as fast as the rate allows, never all at once.
-  const states: Array<{ port: number; state: PortState }> = [];
-  let next = 0;
-  const workers = Math.min(run.ports.length, run.portsPerHost);
-  await Promise.all(Array.from({ length: workers }, async () => {
-    while (next < run.ports.length && !signal.aborted) {
-      const port = run.ports[next++] as number;
-      await run.limiter.take(1, signal);
-      states.push({ port, state: await run.sockets.run(() => connect(ip, port, run.connectTimeoutMs, signal)) });
+  const open: number[] = [];
+  let closed: number | undefined;
+  // The SYN scanner speaks IPv4; IPv6 targets are connect-scanned.
+  let syn = run.syn && isIPv4(ip) ? run.syn : undefined;
+  if (syn) {
+    // One promise per host; the scanner paces and retries every port itself.
+    const states = await syn.scan(ip, run.ports, signal);
+    if (syn.stats.sent === 0 && syn.stats.sendFailures > 0 && run.syn === syn) {
+      // Raw sockets opened but the kernel refuses every crafted packet (an
+      // OUTPUT firewall, a sandbox): connect-scan the rest of the task instead.
+      env.log.warn({ failures: syn.stats.sendFailures }, 'SYN probes cannot be sent: TCP connect for the rest of the task');
+      run.syn = undefined;
     }
-  }));
+    if (run.syn !== syn) syn = undefined;
+    else {
+      for (let i = 0; i < states.length; i++) {
+        if (states[i] === SYN_OPEN) open.push(run.ports[i] as number);
+        else if (states[i] === SYN_CLOSED) closed ??= run.ports[i];
+      }
+    }
+  }
+  if (!syn) {
+    const connect = env.connect ?? connectPort;
+    // A few workers per host pull ports in turn: sockets are opened as fast as the rate allows, never all at once.
+    let next = 0;
+    const workers = Math.min(run.ports.length, run.portsPerHost);
+    await Promise.all(Array.from({ length: workers }, async () => {
+      while (next < run.ports.length && !signal.aborted) {
+        const port = run.ports[next++] as number;
+        await run.limiter.take(1, signal);
+        const state = await run.sockets.run(() => connect(ip, port, run.connectTimeoutMs, signal));
+        if (state === 'open') open.push(port);
+        else if (state === 'closed') closed ??= port;
+      }
+    }));
+  }
+  open.sort((a, b) => a - b);
   const echo = await ping.catch(() => undefined);
-  const open = states.filter((s) => s.state === 'open').map((s) => s.port).sort((a, b) => a - b);
-  const closed = states.find((s) => s.state === 'closed')?.port;
   const mac = (env.mac ?? macOf)(ip);
   const alive = open.length > 0 || closed !== undefined || echo !== undefined || mac !== undefined;
   if (!alive || signal.aborted) return false;
 
   if (echo) sink.evidence(makeItem(items, { probe: 'icmp-echo', target: { ip, transport: 'icmp' }, facts: { 'icmp.echo_reply': 'true', 'icmp.ttl': String(echo.ttl) } }));
   if (mac) sink.evidence(makeItem(items, { probe: 'arp', target: { ip, transport: 'arp' }, facts: { 'mac.address': mac } }));
-  for (const port of open) sink.evidence(makeItem(items, { probe: 'tcp-connect', target: { ip, port, transport: 'tcp' }, facts: { 'port.state': 'open' } }));
+  const portProbe = syn ? 'syn' : 'connect';
+  for (const port of open) sink.evidence(makeItem(items, { probe: portProbe, target: { ip, port, transport: 'tcp' }, facts: { 'port.state': 'open' } }));
   if (open.length === 0 && closed !== undefined) {
-    sink.evidence(makeItem(items, { probe: 'tcp-connect', target: { ip, transport: 'tcp' }, facts: { 'host.state': 'up' } }));
+    sink.evidence(makeItem(items, { probe: portProbe, target: { ip, transport: 'tcp' }, facts: { 'host.state': 'up' } }));
   }
 
   const runProbe = async (probe: Probe, target: Target): Promise<ProbeResult> => {

@@ -12,6 +12,8 @@ import { computeOsFingerprint, matchFingerprint, osCandidates, type OsDb, type O
 import { isGroupAddress, normalizeMac, ouiCandidate, type OuiTable } from '../oui/index.ts';
 import type { Evidence, FingerprintCandidate } from '../../shared/types.ts';
 import type { MacObservation, ServiceComponent } from './types.ts';
+import { identitiesOfFacts, type IdentityClaim } from '../merge/index.ts';
+import { SOURCES } from './sources/index.ts';
 
 export type RecogMatch = DbMatch & { db: RecogDb };
 export type RecogMatcher = (key: string, value: string) => RecogMatch[];
@@ -27,13 +29,15 @@ export interface EvidenceFingerprint {
   macs: MacObservation[];
   names: string[];
   components: ServiceComponent[];
+  /** Identity keys besides the MACs (SSH host key, certificate, names, serial, integration ids). */
+  identities?: IdentityClaim[];
   /** Why part of the evidence gave nothing (bad OS probe JSON, ...); logged, never fatal. */
   problems: string[];
 }
 
 export const OS_PROBES_KEY = 'tcpip.os_probes';
 const MAC_KEYS = ['mac.address', 'netbios.mac'];
-const NAME_KEYS = ['host.name', 'netbios.name', 'smb.dns_name', 'smb.server_name', 'mdns.name', 'snmp.sys_name'];
+const NAME_KEYS = ['host.name', 'host.hostname', 'netbios.name', 'smb.dns_name', 'smb.server_name', 'mdns.name', 'snmp.sys_name'];
 // Keys that are never Recog input: skipping them saves a map lookup per fact, nothing more.
 const NOT_RECOG = new Set([OS_PROBES_KEY, ...MAC_KEYS]);
 
@@ -156,7 +160,15 @@ function claims(m: RecogMatch, evidenceId: string): FingerprintCandidate[] {
 export function fingerprintEvidence(record: Evidence, matchers: Matchers): EvidenceFingerprint {
   const out: EvidenceFingerprint = { candidates: [], macs: [], names: [], components: [], problems: [] };
   const { facts } = record;
-  for (const key of Object.keys(facts)) {
+  // Integrations (agentId import:<source>) have their own file; their facts are not banners.
+  const source = record.agentId.startsWith('import:') ? SOURCES[record.probe] : undefined;
+  if (source) {
+    out.candidates.push(...source.candidates(record));
+    for (const mac of facts['host.macs']?.split('\n') ?? []) addMac(mac, matchers.oui, out);
+  }
+  const identities = identitiesOfFacts(facts, source !== undefined);
+  if (identities.length > 0) out.identities = identities;
+  if (!source) for (const key of Object.keys(facts)) {
     const value = facts[key]!;
     if (NOT_RECOG.has(key) || value === '') continue;
     for (const m of matchers.recog(key, value)) {

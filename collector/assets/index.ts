@@ -18,6 +18,6 @@ export type {
 } from './types.ts';
 export { fingerprintEvidence, memoizedRecog, OS_PROBES_KEY, type EvidenceFingerprint, type Matchers, type RecogMatch, type RecogMatcher } from './fingerprint.ts';
 export { buildObservations } from './observe.ts';
-export { fromStored, macKey, mergeObservation, newAssetId, releaseAddress, resolveAsset, toStored, type AssetLookup, type Resolution } from './merge.ts';
+export { fromStored, macKey, mergeObservation, newAssetId, releaseAddress, toStored } from './merge.ts';
 export { assetView, diffAssets, serviceView } from './view.ts';
-export { applySiteUpdate, indexSite, planSiteUpdate, volatileOnly, type ChangedAsset, type SiteState, type SiteUpdate } from './inventory.ts';
+export { applySiteUpdate, indexSite, planManualMerge, planManualSplit, planScopeRelease, planSiteUpdate, type ScopeRelease, volatileOnly, type ChangedAsset, type PlanOptions, type SiteState, type SiteUpdate } from './inventory.ts';

@@ -3,18 +3,10 @@
 // input asset is never modified, ids derive from the evidence.
 import { createHash } from 'node:crypto';
 import { rankCandidates, summarize } from '../fingerprint/index.ts';
-import { isLocallyAdministered } from '../oui/index.ts';
 import type { FingerprintCandidate } from '../../shared/types.ts';
 import type { Asset, MacRecord, Observation, ServiceObservation, ServiceRecord } from './types.ts';
 
-/**
- * The identity key of a MAC: the locally-administered bit cleared, as runZero
- * does, because some devices set it on otherwise burned-in addresses.
- */
-export function macKey(mac: string): string {
-  const first = (parseInt(mac.slice(0, 2), 16) & ~0x02).toString(16).padStart(2, '0');
-  return first + mac.slice(2);
-}
+export { macKey } from '../merge/identity.ts';
 
 /**
  * Stable and reproducible: the same evidence replayed (refingerprinting, a
@@ -24,37 +16,6 @@ export function newAssetId(site: string, evidenceId: string): string {
   const h = createHash('sha256').update(`${site}\u0000${evidenceId}`).digest('hex');
   // UUID layout, version 8 (custom), RFC 9562 variant.
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
-export interface AssetLookup {
-  byMac(key: string): Asset | undefined;
-  byIp(ip: string): Asset | undefined;
-}
-
-export type Resolution =
-  | { kind: 'mac'; asset: Asset }
-  | { kind: 'ip'; asset: Asset }
-  /** No match, or the address now answers with a different burned-in MAC: a new asset. */
-  | { kind: 'new'; conflict?: Asset };
-
-function strongKeys(macs: Array<{ mac: string }>): string[] {
-  return macs.filter((m) => !isLocallyAdministered(m.mac)).map((m) => macKey(m.mac));
-}
-
-/** Which asset of the site an observation is about. */
-export function resolveAsset(lookup: AssetLookup, obs: Observation): Resolution {
-  for (const m of obs.macs) {
-    const asset = lookup.byMac(macKey(m.mac));
-    if (asset) return { kind: 'mac', asset };
-  }
-  const byIp = lookup.byIp(obs.ip);
-  if (!byIp) return { kind: 'new' };
-  // Two different burned-in MACs are two devices (DHCP gave the address to someone else);
-  // a randomized MAC is too weak to break an address match.
-  const theirs = strongKeys(byIp.macs);
-  const ours = strongKeys(obs.macs);
-  if (theirs.length > 0 && ours.length > 0 && !ours.some((k) => theirs.includes(k))) return { kind: 'new', conflict: byIp };
-  return { kind: 'ip', asset: byIp };
 }
 
 function sameClaim(a: FingerprintCandidate, b: FingerprintCandidate): boolean {
@@ -81,8 +42,8 @@ function retainCandidates(kept: FingerprintCandidate[], incoming: FingerprintCan
   return out;
 }
 
-// Probe names that only show a port is open, never what speaks on it.
-const GENERIC_PROBES = new Set(['syn', 'connect', 'tcp', 'udp', 'icmp', 'arp', 'os', 'portscan']);
+// Probe names that only show a port is open, never what speaks on it ('tcp-connect': what agents before the SYN scan called 'connect').
+const GENERIC_PROBES = new Set(['syn', 'connect', 'tcp-connect', 'tcp', 'udp', 'icmp', 'arp', 'os', 'portscan']);
 
 function deriveService(svc: ServiceRecord): ServiceRecord {
   const winner = rankCandidates(svc.candidates).service;
@@ -186,9 +147,10 @@ function mergeMacs(kept: MacRecord[], obs: Observation): MacRecord[] {
 }
 
 /** The asset after one observation; `id` is used only when `asset` is undefined (a new asset). */
-export function mergeObservation(asset: Asset | undefined, obs: Observation, id = newAssetId(obs.site, obs.evidenceIds[0] ?? obs.ip)): Asset {
+export function mergeObservation(asset: Asset | undefined, obs: Observation, id?: string): Asset {
+  // The id hash is only worth computing for a new asset.
   const base: Asset = asset ?? {
-    id,
+    id: id ?? newAssetId(obs.site, obs.evidenceIds[0] ?? obs.ip),
     site: obs.site,
     revision: 0,
     first_seen: obs.firstSeen,
@@ -204,12 +166,17 @@ export function mergeObservation(asset: Asset | undefined, obs: Observation, id 
     candidates: [],
   };
   const addresses = base.addresses.map((a) => ({ ...a }));
-  const address = addresses.find((a) => a.address === obs.ip);
-  if (address) {
+  // Only addresses that answered are the asset's; an integration's self-reported IP is an identity.
+  const primary = obs.ip !== '' && (obs.answered ?? true);
+  const home = !base.site || obs.site === base.site;
+  const address = primary ? addresses.find((a) => a.address === obs.ip && (a.site === undefined ? home : a.site === obs.site)) : undefined;
+  if (!primary) {
+    // nothing to add
+  } else if (address) {
     if (obs.lastSeen > address.last_seen) address.last_seen = obs.lastSeen;
     if (obs.firstSeen < address.first_seen) address.first_seen = obs.firstSeen;
   } else {
-    addresses.push({ address: obs.ip, first_seen: obs.firstSeen, last_seen: obs.lastSeen });
+    addresses.push({ address: obs.ip, ...(home ? {} : { site: obs.site }), first_seen: obs.firstSeen, last_seen: obs.lastSeen });
   }
   const services = [...base.services];
   for (const s of obs.services) {
@@ -248,12 +215,12 @@ export function mergeObservation(asset: Asset | undefined, obs: Observation, id 
  * The asset without an address that now belongs to another device, and without
  * that address's services; with no address left it is no longer alive.
  */
-export function releaseAddress(asset: Asset, ip: string): Asset {
-  const addresses = asset.addresses.filter((a) => a.address !== ip);
+export function releaseAddress(asset: Asset, ip: string, site = asset.site): Asset {
+  const addresses = asset.addresses.filter((a) => a.address !== ip || (a.site ?? asset.site) !== site);
   return {
     ...asset,
     addresses,
-    services: asset.services.filter((s) => s.address !== ip),
+    services: asset.services.filter((s) => s.address !== ip || addresses.some((a) => a.address === ip)),
     alive: asset.alive && addresses.length > 0,
   };
 }

@@ -4,6 +4,7 @@
 import type { Evidence } from '../../shared/types.ts';
 import type { EvidenceFingerprint } from './fingerprint.ts';
 import type { Observation, ServiceObservation, ServiceTransport } from './types.ts';
+import { sourceOf } from './sources/index.ts';
 
 function earlier(a: string, b: string): string {
   return a <= b ? a : b;
@@ -24,7 +25,11 @@ export function buildObservations(records: Evidence[], fingerprints: EvidenceFin
     const record = records[i]!;
     const fp = fingerprints[i]!;
     const at = record.observedAt;
-    let obs = byIp.get(record.target.ip);
+    const source = sourceOf(record);
+    // An integration's device is its own observation: its IP (if any) is what it says, not what answered.
+    const integration = source !== 'sextant' && source !== 'nmap';
+    const groupKey = integration ? `\u0000${record.id}` : record.target.ip;
+    let obs = byIp.get(groupKey);
     if (!obs) {
       obs = {
         site: record.site,
@@ -38,7 +43,9 @@ export function buildObservations(records: Evidence[], fingerprints: EvidenceFin
         lastSeen: at,
         evidenceIds: [],
       };
-      byIp.set(record.target.ip, obs);
+      if (source !== 'sextant') obs.source = source;
+      if (integration) obs.answered = false;
+      byIp.set(groupKey, obs);
       services.set(obs, new Map());
     }
     obs.firstSeen = earlier(obs.firstSeen, at);
@@ -46,6 +53,14 @@ export function buildObservations(records: Evidence[], fingerprints: EvidenceFin
     obs.evidenceIds.push(record.id);
     for (const mac of fp.macs) if (!obs.macs.some((m) => m.mac === mac.mac)) obs.macs.push(mac);
     for (const name of fp.names) if (!obs.names.includes(name)) obs.names.push(name);
+    if (fp.identities) {
+      obs.identities ??= [];
+      for (const c of fp.identities) if (!obs.identities.some((x) => x.kind === c.kind && x.value === c.value)) obs.identities.push(c);
+    }
+    if (integration && record.target.ip) {
+      obs.identities ??= [];
+      obs.identities.push({ kind: 'ip', value: record.target.ip });
+    }
     const transport = record.target.transport;
     const port = record.target.port;
     const serviceLevel = port !== undefined && (transport === 'tcp' || transport === 'udp');

@@ -1,6 +1,7 @@
 // Plain data for the inventory: what one batch says about one address
 // (Observation), the asset as kept (Asset) and as shown (AssetView).
 import type { FingerprintCandidate } from '../../shared/types.ts';
+import type { AssetIdentity, IdentityClaim, MergeLogEntry } from '../merge/types.ts';
 
 export type ServiceTransport = 'tcp' | 'udp';
 
@@ -43,10 +44,21 @@ export interface Observation {
   firstSeen: string;
   lastSeen: string;
   evidenceIds: string[];
+  /** Identity keys the evidence carries (MACs are in `macs`); see collector/merge/. */
+  identities?: IdentityClaim[];
+  /** `sextant` for agents' scans, else the integration (`intune`, ...). Default `sextant`. */
+  source?: string;
+  /**
+   * The address answered a probe (a primary address, usable as the weak IP
+   * key). False for addresses an integration only reports. Default true.
+   */
+  answered?: boolean;
 }
 
 export interface AddressRecord {
   address: string;
+  /** The site it was seen from, when not the asset's home site. */
+  site?: string;
   first_seen: string;
   last_seen: string;
 }
@@ -100,6 +112,17 @@ export interface Asset {
   services: ServiceRecord[];
   /** The newest os/hw/type claim of each source; re-ranked on every merge. */
   candidates: FingerprintCandidate[];
+  /** Where its evidence came from: `sextant`, `nmap`, `intune`, ... Fallback `['sextant']`. */
+  sources?: string[];
+  /** Every site it was seen from (`site` stays its home). Fallback `[site]`. */
+  sites?: string[];
+  identities?: AssetIdentity[];
+  /** Why it is what it is: creation, merges, splits, released addresses (newest last, bounded). */
+  merge_log?: MergeLogEntry[];
+  /** Assets a manual split separated from this one: never merged again automatically. */
+  no_merge?: string[];
+  /** Index keys a manual split gave this asset: evidence with them comes here, whatever else it says. */
+  pins?: string[];
 }
 
 export interface ServiceView {
@@ -137,6 +160,10 @@ export interface AssetView {
   type?: string;
   attributes: Record<string, string>;
   services: ServiceView[];
+  /** Always set by assetView; optional for views built elsewhere (fallbacks as on Asset). */
+  sources?: string[];
+  sites?: string[];
+  identities?: Array<{ kind: string; value: string; source: string }>;
 }
 
 /** One difference between two versions of an asset. */
@@ -147,7 +174,7 @@ export interface AssetChange {
   after?: string | string[] | boolean | null;
 }
 
-export type AssetEventKind = 'created' | 'updated';
+export type AssetEventKind = 'created' | 'updated' | 'deleted';
 
 export interface AssetEvent {
   event: AssetEventKind;

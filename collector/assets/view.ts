@@ -50,6 +50,9 @@ export function assetView(a: Asset): AssetView {
     services: a.services.map(serviceView),
     agents: [...a.agents],
     evidence_count: a.evidence_count,
+    sources: [...(a.sources ?? ['sextant'])],
+    sites: [...(a.sites ?? [a.site])],
+    identities: (a.identities ?? []).map((i) => ({ kind: i.kind, value: i.value, source: i.source })),
   };
 }
 
@@ -88,6 +91,11 @@ export function diffAssets(before: Asset | undefined, after: Asset): AssetChange
   setChange('addresses', before?.addresses.map((x) => x.address) ?? [], after.addresses.map((x) => x.address), out);
   setChange('macs', before?.macs.map((x) => x.mac) ?? [], after.macs.map((x) => x.mac), out);
   setChange('names', before?.names ?? [], after.names, out);
+  if (before && (before.sources !== after.sources || before.sites !== after.sites || before.site !== after.site)) {
+    setChange('sources', before.sources ?? ['sextant'], after.sources ?? ['sextant'], out);
+    setChange('sites', before.sites ?? [before.site], after.sites ?? [after.site], out);
+    if (before.site !== after.site) out.push({ field: 'site', before: before.site, after: after.site });
+  }
   // Unchanged claims keep the very same attributes object (see merge.ts), so most merges skip this.
   if (before?.attributes !== after.attributes) {
     const keys = new Set([...Object.keys(before?.attributes ?? {}), ...Object.keys(after.attributes)]);

@@ -73,9 +73,11 @@ export function canonicalIp(ip: string): string | undefined {
   return new URL(`http://[${ip}]/`).hostname.slice(1, -1);
 }
 
-function checkTarget(value: unknown, field: string): Target {
+function checkTarget(value: unknown, field: string, imported = false): Target {
   if (!isPlainObject(value)) throw invalid(field, 'must be an object {ip, port?, transport?}');
   for (const key of Object.keys(value)) if (!TARGET_FIELDS.has(key)) throw invalid(`${field}.${key}`, 'is not a target field');
+  // An integration's device record (agentId import:<source>) may have no address at all.
+  if (imported && value.ip === '' && value.port === undefined) return { ip: '' };
   const ip = typeof value.ip === 'string' ? canonicalIp(value.ip) : undefined;
   if (ip === undefined) throw invalid(`${field}.ip`, 'must be an IPv4 or IPv6 address without a zone');
   const target: Target = { ip };
@@ -136,7 +138,7 @@ export function validateRecord(value: unknown, field: string, batch: { agentId: 
   if (value.agentId !== batch.agentId) throw invalid(`${field}.agentId`, `must be the batch's agent id ${JSON.stringify(batch.agentId)}`);
   if (value.site !== batch.site) throw invalid(`${field}.site`, `must be the batch's site ${JSON.stringify(batch.site)}`);
   const probe = checkString(value.probe, `${field}.probe`, PROBE, 'a probe name (letters, digits, _ . -)');
-  const target = checkTarget(value.target, `${field}.target`);
+  const target = checkTarget(value.target, `${field}.target`, batch.agentId.startsWith('import:'));
   const observedAt = checkTime(value.observedAt, `${field}.observedAt`, now, limits.maxClockSkewMs);
   const facts = checkMap(value.facts, `${field}.facts`, limits, limits.maxFactChars, false);
   const record: Evidence = { id, agentId: batch.agentId, site: batch.site, target, probe, observedAt, facts: facts.map };

@@ -10,6 +10,7 @@ import { handleSearchApi } from './api-search.ts';
 import type { Store } from '../store/index.ts';
 import type { CollectorServer } from './server.ts';
 import type { TaskEntry, TaskInput } from './tasks.ts';
+import { handleMergeApi, type MergeApiPipeline } from './api-merge.ts';
 
 const MAX_BODY = 64 * 1024;
 
@@ -54,6 +55,8 @@ export interface AssetSource {
   readonly store?: Store;
 }
 
+const isMergeApi = (x: unknown): x is MergeApiPipeline => typeof (x as Partial<MergeApiPipeline>).adjust === 'function' && typeof (x as Partial<MergeApiPipeline>).asset === 'function';
+
 export async function startAdminServer(listen: string, token: string, collector: CollectorServer, log: Logger, inventory?: AssetSource): Promise<AdminServer> {
   const server: Server = createServer(async (req, res) => {
     if (!authorized(req, token)) return send(res, 401, { error: 'missing or wrong bearer token' });
@@ -80,6 +83,7 @@ export async function startAdminServer(listen: string, token: string, collector:
         return send(res, 400, { error: isSextantError(err) ? err.message : String(err) });
       }
     }
+    if (isMergeApi(inventory) && (await handleMergeApi(req, res, url, inventory))) return;
     return send(res, 404, { error: 'not found' });
   });
   const { host, port } = splitHostPort(listen);

@@ -8,6 +8,8 @@ import type { Logger } from '../../shared/logging.ts';
 import { createRecogEngine } from '../fingerprint/index.ts';
 import { tryLoadOsDb } from '../fingerprint/os/index.ts';
 import { tryLoadOuiTable } from '../oui/index.ts';
+import type { IngestLimits } from '../ingest/index.ts';
+import { loadPolicy } from '../merge/index.ts';
 import { connectPublisher, createPipeline, openSqliteStore, type Pipeline } from '../pipeline.ts';
 
 export type PipelineHandle = Pipeline;
@@ -20,11 +22,15 @@ export interface OpenPipelineOptions {
   natsUrl?: string | undefined;
   log: Logger;
   config?: SextantConfig;
+  /** Batch limits (an integration import is one batch, and may be larger than an agent's). */
+  limits?: IngestLimits;
 }
 
 export async function openPipeline(options: OpenPipelineOptions): Promise<Pipeline> {
   const config = options.config ?? loadConfig();
   const log = options.log;
+  // A bad policy is refused before anything is opened; the error names the field.
+  const mergePolicy = loadPolicy(config.mergePolicy, process.env.SEXTANT_CONFIG);
   const engine = createRecogEngine({
     builtinDirs: [PROJECT_FINGERPRINTS, ...config.recogDirs],
     externalDir: config.externalFingerprints,
@@ -40,5 +46,5 @@ export async function openPipeline(options: OpenPipelineOptions): Promise<Pipeli
     await store.close();
     throw err;
   }
-  return createPipeline({ store, publisher, engine, osDb, oui, logger: log });
+  return createPipeline({ store, publisher, engine, osDb, oui, logger: log, mergePolicy, ...(options.limits ? { limits: options.limits } : {}) });
 }

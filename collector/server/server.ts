@@ -5,7 +5,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Server, ServerCredentials, status, type ServerDuplexStream, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import {
-  AgentServiceService, type AgentMessage, type BatchAck, type CollectorMessage, type EnrolRequest, type EnrolResponse, type EvidenceBatch, type Task,
+  AgentServiceService, TaskProgress_State, type AgentMessage, type BatchAck, type CollectorMessage, type EnrolRequest, type EnrolResponse, type EvidenceBatch, type Task,
 } from '../../proto/gen/sextant/v1/agent.ts';
 import { isSextantError } from '../../shared/errors.ts';
 import { componentLogger, type Logger } from '../../shared/logging.ts';
@@ -198,6 +198,13 @@ export async function startCollectorServer(options: CollectorServerOptions): Pro
           const p = checkProgress(body.value);
           if (!p.ok) return reject(status.INVALID_ARGUMENT, p.error);
           tasks.progress(agentId, body.value);
+          // After the evidence this stream already delivered (same queue), addresses of the
+          // scope that did not answer leave their assets. Only a complete scan says that.
+          const entry = tasks.get(body.value.taskId);
+          if (entry && body.value.state === TaskProgress_State.STATE_DONE && options.pipeline.scanFinished) {
+            const scan = { site: entry.site, taskId: entry.task.taskId, targets: [...entry.task.targets], exclude: [...entry.task.exclude], startedAt: entry.createdAt };
+            queue = queue.then(async () => { await options.pipeline.scanFinished!(scan); }).catch((err: unknown) => alog.error({ err }, 'releasing unanswered addresses failed'));
+          }
           return;
         }
         case 'evidence': {

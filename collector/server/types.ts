@@ -14,6 +14,17 @@ export interface IngestResult {
   duplicates: number;
 }
 
+export interface ScanFinished {
+  site: string;
+  taskId: string;
+  targets: string[];
+  exclude: string[];
+  /** When the task was created: evidence of this scan is no older. */
+  startedAt: string;
+}
+
 export interface EvidenceSink {
   ingest(batch: IngestBatch): Promise<IngestResult>;
+  /** A task finished on an agent: addresses of its scope that did not answer leave their assets. */
+  scanFinished?(scan: ScanFinished): Promise<unknown>;
 }

@@ -84,7 +84,7 @@ function assetOf(row: AssetRow): Asset {
 /** Everything the child tables hold of an asset; equal keys mean no child row to rewrite. */
 function childKey(a: Asset): string {
   let key = '';
-  for (const x of a.addresses) key += `${x.address}|${x.first_seen};`;
+  for (const x of a.addresses) key += `${x.site ?? ''}|${x.address}|${x.first_seen};`;
   for (const m of a.macs) key += `${m.mac}|${m.vendor ?? ''}|${m.first_seen};`;
   for (const s of a.services) key += `${s.address}|${s.transport}|${s.port}|${s.protocol ?? ''}|${s.vendor ?? ''}|${s.product ?? ''}|${s.version ?? ''}|${s.cpe23 ?? ''}|${s.first_seen};`;
   return key;
@@ -129,7 +129,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       stored = stored + excluded.stored, duplicates = duplicates + excluded.duplicates`);
   const upsertAsset = db.prepare(`INSERT INTO assets (id, site, revision, first_seen, last_seen, alive, os, os_version, hw, type, doc, seen)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-    ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+    ON CONFLICT (id) DO UPDATE SET site = excluded.site, revision = excluded.revision, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
       alive = excluded.alive, os = excluded.os, os_version = excluded.os_version, hw = excluded.hw, type = excluded.type, doc = excluded.doc, seen = NULL`);
   const updateSeen = db.prepare('UPDATE assets SET last_seen = ?, seen = ? WHERE id = ?');
   const deleteAddresses = db.prepare('DELETE FROM asset_addresses WHERE asset_id = ?');
@@ -140,6 +140,8 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   const insertService = db.prepare(`INSERT OR REPLACE INTO asset_services
     (asset_id, address, transport, port, protocol, vendor, product, version, cpe23, first_seen)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const deleteAsset = db.prepare('DELETE FROM assets WHERE id = ?');
+  const moveEvidence = db.prepare('UPDATE evidence SET asset_id = ? WHERE asset_id = ?');
   const insertOutbox = db.prepare('INSERT INTO outbox (subject, msg_id, asset_id, envelope) VALUES (?, ?, ?, ?)');
   const deleteOutbox = db.prepare('DELETE FROM outbox WHERE seq = ?');
   const selectSite = db.prepare('SELECT doc, seen FROM assets WHERE site = ? ORDER BY rowid');
@@ -186,7 +188,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     deleteServices.run(id);
   };
   const writeChildren = (a: Asset) => {
-    for (const x of a.addresses) insertAddress.run(a.site, x.address, a.id, x.first_seen);
+    for (const x of a.addresses) insertAddress.run(x.site ?? a.site, x.address, a.id, x.first_seen);
     for (const m of a.macs) insertMac.run(a.site, m.mac, a.id, m.vendor ?? null, m.first_seen);
     for (const s of a.services) {
       insertService.run(a.id, s.address, s.transport, s.port, s.protocol ?? null, s.vendor ?? null, s.product ?? null, s.version ?? null, s.cpe23 ?? null, s.first_seen);
@@ -205,6 +207,12 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
       if (info.changes === 1) stored++;
       else duplicates++;
     }
+    // Absorbed assets go first, so the survivor's child rows (their addresses among them) land once.
+    for (const { id, into } of w.deleted ?? []) {
+      clearChildren(id);
+      deleteAsset.run(id);
+      moveEvidence.run(into, id);
+    }
     const rewrite = w.assets.filter(({ asset, previous }) => !previous || childKey(previous) !== childKey(asset)).map(({ asset }) => asset);
     for (const { asset, seenOnly } of w.assets) {
       if (seenOnly) updateSeen.run(asset.last_seen, JSON.stringify(seenOf(asset)), asset.id);
@@ -214,7 +222,7 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     for (const a of rewrite) clearChildren(a.id);
     for (const a of rewrite) writeChildren(a);
     // Assets a merge absorbed (BatchWrite.deleted, MERGE's) leave the search index too.
-    for (const { id } of (w as BatchWrite & { deleted?: Array<{ id: string }> }).deleted ?? []) search.remove(id);
+    for (const { id } of w.deleted ?? []) search.remove(id);
     for (const { asset, seenOnly } of w.assets) {
       if (seenOnly) search.touch(asset);
       else search.index(asset);

@@ -30,6 +30,8 @@ export interface BatchWrite {
    * only last_seen-like fields moved, so a store may write just those.
    */
   assets: Array<{ asset: Asset; previous: Asset | undefined; seenOnly?: boolean }>;
+  /** Assets a merge absorbed: removed, their evidence now points at `into`. */
+  deleted?: Array<{ id: string; into: string }>;
   outbox: OutboxMessage[];
   /** Outbox entries JetStream has acknowledged since the last commit; deleted in this transaction. */
   published?: number[];

@@ -27,7 +27,7 @@ export function registerAgentCommands(program: Command): void {
     .option('--spool <dir>', 'spool directory for unacknowledged batches (default ./.sextant/spool-SITE-NAME)')
     .option('--spool-max-mb <mb>', 'spool size limit; past it the oldest batches are dropped', '256')
     .option('--scope <cidrs>', 'refuse tasks reaching outside these addresses (comma-separated; repeatable)', (v: string, prev: string[]) => [...prev, ...v.split(',').filter(Boolean)], [])
-    .option('--no-raw', 'no raw sockets: no ICMP echo and no OS detection, even as root')
+    .option('--no-raw', 'no raw sockets: ports by TCP connect instead of SYN scan, no ICMP echo, no OS detection, even as root')
     .option('--sockets <n>', 'open sockets at once per task (default 512)')
     .action(async (opts: AgentCliOptions) => {
       const { parseTargets, startAgent } = await import('../../agent/index.ts');

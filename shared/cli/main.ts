@@ -1,6 +1,5 @@
 // The `sextant` command line: one commander program, one module per command group.
-import { Command, CommanderError } from 'commander';
-import { isSextantError } from '../errors.ts';
+import { Command } from 'commander';
 import { registerFingerprintCommands } from './fingerprints.ts';
 import { registerInventoryCommands } from './inventory.ts';
 import { registerAgentCommands } from './agent.ts';
@@ -8,6 +7,9 @@ import { registerCollectorCommands } from './collector.ts';
 import { registerOsCommands } from './os.ts';
 import { registerOsScanCommand } from './os-scan.ts';
 import { registerScanCommands } from './scan.ts';
+import { registerAssetCommands } from './asset.ts';
+import { registerImportCommand } from './import.ts';
+import { runProgram } from './run.ts';
 
 export function buildProgram(): Command {
   const program = new Command('sextant')
@@ -26,21 +28,12 @@ export function buildProgram(): Command {
   registerAgentCommands(program);
   registerScanCommands(program);
   registerInventoryCommands(program);
+  registerAssetCommands(program);
+  registerImportCommand(program);
   return program;
 }
 
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
-  try {
-    await program.parseAsync(argv);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode;
-    if (isSextantError(err)) {
-      process.stderr.write(`sextant: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
-  }
+  return runProgram(buildProgram(), argv);
 }

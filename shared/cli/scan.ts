@@ -42,16 +42,18 @@ export function registerScanCommands(program: Command): void {
     .option('--hosts <n>', 'hosts in flight', '64')
     .option('--timeout <ms>', 'per-probe timeout', '3000')
     .option('--os', 'TCP/IP OS detection (needs root)')
-    .option('--no-raw', 'no raw sockets (no ICMP echo, no OS detection)')
+    .option('--no-raw', 'no raw sockets (no ICMP echo, no OS detection; ports by TCP connect instead of SYN)')
     .option('--no-progress', 'no progress bar, even on a terminal')
     .action(async (targets: string[], opts: ScanCliOptions) => {
       const { agentIdFor, openPipeline } = await import('../../collector/server/index.ts');
-      const { createBatcher, itemToEvidence, openPinger, runScanTask } = await import('../../agent/index.ts');
+      const { createBatcher, itemToEvidence, openRawAccess, runScanTask } = await import('../../agent/index.ts');
       const config = loadConfig();
       const log = componentLogger('scan');
       const agentId = agentIdFor(opts.site, `scan-${hostname()}`.slice(0, 64).replace(/[^A-Za-z0-9_.-]/g, '-'));
       const pipeline = await openPipeline({ db: opts.db ?? config.db, natsUrl: opts.nats ?? config.natsUrl, log });
-      const pinger = opts.raw ? openPinger(log) : undefined;
+      // Root or CAP_NET_RAW: ICMP echo and a SYN port scan; else TCP connect.
+      const rawAccess = opts.raw ? openRawAccess(log) : undefined;
+      const pinger = rawAccess?.pinger;
       let osDetector;
       if (opts.os && opts.raw) {
         const { osProbe } = await import('../../agent/probes/os.ts');
@@ -80,7 +82,7 @@ export function registerScanCommands(program: Command): void {
           taskId, targets, exclude: list(opts.exclude), ports: opts.ports, probes: list(opts.probes),
           ratePps: Number(opts.rate), hostsInFlight: Number(opts.hosts), probeTimeoutMs: Number(opts.timeout), osDetection: opts.os === true,
         },
-        { agentId, log, pinger, osDetector },
+        { agentId, log, pinger, raw: rawAccess?.transport, osDetector },
         {
           evidence: (item) => {
             records++;
@@ -102,7 +104,7 @@ export function registerScanCommands(program: Command): void {
       batcher.close();
       await ingest;
       bar?.stop();
-      pinger?.close();
+      rawAccess?.close();
       if (final.state === 'refused') {
         await pipeline.close();
         throw new SextantError('INPUT_INVALID', final.message);

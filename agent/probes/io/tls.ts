@@ -1,5 +1,5 @@
 // TLS settings for discovery (accept any certificate, old protocol versions) and the facts of a finished handshake.
-import type tls from 'node:tls';
+import tls from 'node:tls';
 import type { ProbeRun } from './run.ts';
 import { parseCertificate } from '../parse/x509.ts';
 
@@ -12,6 +12,10 @@ export const DISCOVERY_TLS: tls.ConnectionOptions = {
   rejectUnauthorized: false,
   minVersion: 'TLSv1',
   ciphers: 'ALL:@SECLEVEL=0',
+  // One OpenSSL context for every discovery handshake: without it tls.connect
+  // builds a context per connection, and a scan's hundreds of TLS probes at
+  // once cost the agent ~50 MB of RSS (docs/benchmarks.md, "Port scan").
+  secureContext: tls.createSecureContext({ minVersion: 'TLSv1', ciphers: 'ALL:@SECLEVEL=0' }),
 };
 
 /** Records x509.subject / x509.issuer (Go pkix order), tls.cert.* and the negotiated session. */

@@ -5,6 +5,7 @@
 // reversed program reaches MATCH is the leftmost start. The Pike VM, anchored
 // there, then extracts captures with only a few live threads (RE2's plan).
 import { MAX_CP } from './charsets.ts';
+import { codeUnits } from './codes.ts';
 import {
   A_LINE_END,
   A_LINE_START,
@@ -33,6 +34,8 @@ const MAX_STATES = 4096;
 export interface ReverseDfa {
   /** The smallest position at which some match starts, or -1. */
   leftmostStart(input: string): number;
+  /** The same over code units (codeUnits()), the first len of them. */
+  leftmostStartUnits(units: Uint16Array, len: number): number;
 }
 
 const isWordCp = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || (c >= 0x61 && c <= 0x7a);
@@ -93,7 +96,10 @@ export function reverseDfa(prog: PikeProgram): ReverseDfa {
     });
   }
   resetCache(d);
-  return { leftmostStart: (input) => leftmostStart(d, input) };
+  return {
+    leftmostStart: (input) => leftmostStart(d, codeUnits(input), input.length),
+    leftmostStartUnits: (units, len) => leftmostStart(d, units, len),
+  };
 }
 
 function colOf(d: Dfa, cp: number): number {
@@ -199,21 +205,21 @@ function compute(d: Dfa, state: number, col: number, isStart: boolean): number {
   return stateOf(d, kernelNext, info) * 2 + matchHere;
 }
 
-function leftmostStart(d: Dfa, input: string): number {
+function leftmostStart(d: Dfa, input: Uint16Array, len: number): number {
   const { cols, width, asciiCol } = d;
   let leftmost = -1;
   let state = stateOf(d, new Int32Array(0), 0);
   let isStart = true;
-  let p = input.length;
+  let p = len;
   for (;;) {
     let col: number;
     let step = 1;
     if (p === 0) col = cols;
     else {
-      const c = input.charCodeAt(p - 1);
+      const c = input[p - 1]!;
       if (c < 128) col = asciiCol[c]!;
       else if (c >= 0xdc00 && c <= 0xdfff && p >= 2) {
-        const h = input.charCodeAt(p - 2);
+        const h = input[p - 2]!;
         if (h >= 0xd800 && h <= 0xdbff) {
           col = colOf(d, 0x10000 + ((h - 0xd800) << 10) + (c - 0xdc00));
           step = 2;

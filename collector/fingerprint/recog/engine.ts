@@ -2,7 +2,7 @@
 // directory, matched by key in preference order, swapped whole on reload.
 import { isUtf8 } from 'node:buffer';
 import type { Logger } from '../../../shared/logging.ts';
-import { loadRecogDirs, type LoadProblem, type RecogDb } from './load.ts';
+import { loadRecogDirs, type LoadProblem, type RecogDb, type RecogFingerprint } from './load.ts';
 import { matchFirstInDb, prepareDb, type DbMatch, type RecogResult } from './match.ts';
 import { warmLinearEngine } from './pattern.ts';
 
@@ -51,7 +51,7 @@ export function prepareInBackground(dbs: RecogDb[], sliceMs = 8): () => void {
     // one-shot command that never needs it does not wait for it.
     warmLinearEngine();
     const until = performance.now() + sliceMs;
-    while (next < queue.length && performance.now() < until) queue[next++]!.compiled.prepareLinear();
+    while (next < queue.length && performance.now() < until) prepareFingerprint(queue[next++]!);
     if (next < queue.length) setTimeout(step, 0).unref();
   };
   setTimeout(step, 0).unref();
@@ -60,10 +60,14 @@ export function prepareInBackground(dbs: RecogDb[], sliceMs = 8): () => void {
   };
 }
 
+function prepareFingerprint(fp: RecogFingerprint): boolean {
+  return fp.compiled.prepare(fp.examples.map((e) => e.input));
+}
+
 /** The same, at once: for benchmarks and tests that want every pattern prepared before they measure. */
 export function prepareNow(dbs: RecogDb[]): number {
   let prepared = 0;
-  for (const db of dbs) for (const fp of db.fingerprints) if (fp.compiled.prepareLinear()) prepared++;
+  for (const db of dbs) for (const fp of db.fingerprints) if (prepareFingerprint(fp)) prepared++;
   return prepared;
 }
 

@@ -2,7 +2,7 @@
 // result Ruby Recog's Fingerprint#match returns (recog-format.md §2.5, §3.1).
 import { SextantError } from '../../../shared/errors.ts';
 import type { RecogDb, RecogFingerprint } from './load.ts';
-import { buildPrefilter, type Prefilter } from './prefilter.ts';
+import { buildPrefilter, candidates, type Prefilter } from './prefilter.ts';
 
 /** Ruby's result hash: param name -> value, `null` where a capture group did not take part. */
 export type RecogResult = Record<string, string | null>;
@@ -16,6 +16,12 @@ interface PlannedParam {
   value: string;
   /** `{name}` references in a static value, first-seen order, each with its (Ruby-quirked) regex. */
   placeholders: Array<{ name: string; re: RegExp }>;
+  /**
+   * With exactly one placeholder: the static value split at its matches, so that a
+   * replacement without backslashes is a join (the same as the gsub, without a
+   * regex run and a callback per match).
+   */
+  parts: string[] | undefined;
 }
 
 interface ResultPlan {
@@ -36,7 +42,9 @@ function planResult(fp: RecogFingerprint, db: Pick<RecogDb, 'key' | 'protocol'>)
   const byName = new Map<string, PlannedParam>();
   for (const p of fp.params) {
     const names = p.pos === 0 ? [...new Set([...p.value.matchAll(PLACEHOLDER)].map((m) => m[1]!))] : [];
-    byName.set(p.name, { name: p.name, pos: p.pos, value: p.value, placeholders: names.map((name) => ({ name, re: placeholderRegex(name) })) });
+    const placeholders = names.map((name) => ({ name, re: placeholderRegex(name) }));
+    const parts = placeholders.length === 1 ? p.value.split(placeholders[0]!.re) : undefined;
+    byName.set(p.name, { name: p.name, pos: p.pos, value: p.value, placeholders, parts });
   }
   const params = [...byName.values()];
   const template: RecogResult = { matched: fp.description };
@@ -82,6 +90,15 @@ export function buildResult(fp: RecogFingerprint, db: Pick<RecogDb, 'key' | 'pro
 /** Ruby's single interpolation pass over static values, then `_tmp.` removal. */
 function interpolate(fp: RecogFingerprint, result: RecogResult, interpolated: PlannedParam[], hasTmp: boolean): RecogResult {
   for (const p of interpolated) {
+    if (p.parts) {
+      // One placeholder: split once at plan time, joined here (Ruby's gsub, same result).
+      const name = p.placeholders[0]!.name;
+      const replacement = result[name];
+      if (replacement != null && !replacement.includes('\\') && (result[p.name] as string) === p.value) {
+        result[p.name] = p.parts.join(replacement);
+        continue;
+      }
+    }
     let value = result[p.name] as string;
     for (const { name, re } of p.placeholders) {
       const replacement = result[name];
@@ -143,8 +160,11 @@ export function prepareDb(db: RecogDb): void {
 export function matchFirstInDb(db: RecogDb, input: string, onError?: (fp: RecogFingerprint, err: unknown) => void): DbMatch | null {
   const fps = db.fingerprints;
   const multiLine = input.includes('\n');
-  for (const i of prefilterOf(db).candidates(input)) {
-    const fp = fps[i]!;
+  const pf = prefilterOf(db);
+  const n = candidates(pf, input);
+  const order = pf.out;
+  for (let k = 0; k < n; k++) {
+    const fp = fps[order[k]!]!;
     const captures = fp.compiled.exec(input, multiLine);
     if (!captures) continue;
     try {
@@ -160,8 +180,11 @@ export function matchFirstInDb(db: RecogDb, input: string, onError?: (fp: RecogF
 export function matchAllInDb(db: RecogDb, input: string): DbMatch[] {
   const out: DbMatch[] = [];
   const multiLine = input.includes('\n');
-  for (const i of prefilterOf(db).candidates(input)) {
-    const fp = db.fingerprints[i]!;
+  const pf = prefilterOf(db);
+  // A copy: pf.out is reused by the next candidates() call.
+  const order = pf.out.slice(0, candidates(pf, input));
+  for (let k = 0; k < order.length; k++) {
+    const fp = db.fingerprints[order[k]!]!;
     const captures = fp.compiled.exec(input, multiLine);
     if (!captures) continue;
     try {

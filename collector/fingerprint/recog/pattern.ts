@@ -2,6 +2,7 @@
 // the linear-time Pike VM (pike.ts) for the rest, chosen per input by length.
 import { RE2JS } from 're2js';
 import { bitState, reserveBitState, type BitState } from './bitstate.ts';
+import { codeUnits } from './codes.ts';
 import { reverseDfa, type ReverseDfa } from './dfa.ts';
 import { pikeMachine, type PikeMachine } from './pike.ts';
 import { translatePattern, type TranslatedPattern } from './regex.ts';
@@ -9,13 +10,28 @@ import { translatePattern, type TranslatedPattern } from './regex.ts';
 /**
  * Backtracking budget. With d ambiguous loops, V8 can try every way of
  * splitting an input of n chars among them, C(n + d, d) ways; an input goes
- * to V8 only while that stays below this many (about a millisecond of work).
- * Longer inputs, and every input of an exponential pattern, go to the Pike VM.
+ * to V8 only while that stays below this many. At 1,000,000 the slowest
+ * pattern took 6 to 10 ms on the loaded 2-core VM (telnet_banners.xml:350 at
+ * 1,412 chars): half of that leaves margin under the 10 ms bound. Longer
+ * inputs, and every input of an exponential pattern, go to the linear engine.
  */
-const V8_SPLIT_BUDGET = 1_000_000;
+const V8_SPLIT_BUDGET = 500_000;
 
-/** `linear`: DFA then bit-state captures (Pike VM when too large); `pike`: DFA then Pike VM always. */
-export type Engine = 'v8' | 'linear' | 'pike' | 're2js';
+/**
+ * `linear`: the linear-time engine as exec() runs it (bit-state search alone on
+ * small inputs; else the reverse DFA, then bit-state captures, or the Pike VM
+ * when the bitmap would be too large); `dfa`: always the reverse DFA first;
+ * `pike`: the DFA, then the Pike VM always.
+ */
+export type Engine = 'v8' | 'linear' | 'dfa' | 'pike' | 're2js';
+
+/**
+ * Inputs whose visited bitmap (branch points x positions) stays under this many
+ * bits skip the reverse DFA: the bit-state search alone then costs at most this
+ * many steps, where the DFA of a pattern with wide counted repeats ({0,1000})
+ * builds a new state at nearly every character of a short input.
+ */
+const SEARCH_ONLY_BITS = 64 * 1024;
 
 export interface CompiledPattern {
   groups: number;
@@ -36,10 +52,18 @@ export interface CompiledPattern {
   /** The same through one engine only: for tests (re2js is their independent oracle) and the benchmark. */
   execWith(engine: Engine, input: string): Array<string | undefined> | null;
   /**
-   * Compiles the linear-time programs now when some input up to 64 KiB could need
-   * them, instead of on that input's first match. Returns whether it did work.
+   * Does now what the first match of a long input would otherwise pay for:
+   * has V8 compile the pattern's regexes to native code, for one- and two-byte
+   * subjects alike (V8 interprets a regex on its first run and compiles it on the
+   * second, separately per string width), and, when some input up to 64 KiB
+   * could need them, compiles the linear-time programs and runs them on `samples`
+   * (the fingerprint's examples). The linear engine's code is shared by every
+   * pattern and V8 optimises it for what it has seen run, so a first real 64 KiB
+   * input must not be the first time some program shape or branch is met: that
+   * deoptimises the code mid-match (30 to 80 ms interpreted, measured). Returns
+   * whether there was anything left to do.
    */
-  prepareLinear(): boolean;
+  prepare(samples?: readonly string[]): boolean;
   /** Whether the linear-time engine has been set up for this pattern (prepared, or used). */
   linearPrepared(): boolean;
 }
@@ -54,6 +78,7 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
   let machine: PikeMachine | undefined;
   let dfa: ReverseDfa | undefined;
   let bits: BitState | undefined;
+  let v8Prepared = false;
   const maxV8Length = maxLengthFor(t, t.degree);
   const maxV8LengthMulti = maxLengthFor(t, t.degreeMulti);
   const startOk = startFilter(t.startSet);
@@ -67,23 +92,31 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
     for (let i = 1; i <= t.groups; i++) out[i] = m[t.groupMap[i]!];
     return out;
   };
-  const runLinear = (input: string, forcePike = false) => {
+  const runLinear = (input: string, forcePike = false, forceDfa = false) => {
     const programs = t.linear();
     if (!programs) return runV8(input);
+    bits ??= bitState(programs.pike);
+    if (!forcePike && !forceDfa && bits.rows * (input.length + 1) <= SEARCH_ONLY_BITS) {
+      return captures(input, bits.searchUnits(codeUnits(input), input.length, input.includes('\n')));
+    }
     // The reverse DFA settles whether anything matches and where the leftmost match
     // starts, at a few ns a character. Captures then come from the memoising
     // backtracker anchored there (one pass when the greedy path succeeds), or from
     // the Pike VM when the visited bitmap would be too large.
     dfa ??= reverseDfa(programs.reverse);
-    const start = dfa.leftmostStart(input);
+    const units = codeUnits(input);
+    const len = input.length;
+    const start = dfa.leftmostStartUnits(units, len);
     if (start < 0) return null;
-    bits ??= bitState(programs.pike);
     let caps: Int32Array | null;
-    if (!forcePike && bits.fits(input.length)) caps = bits.run(input, start);
+    if (!forcePike && bits.fits(len)) caps = bits.runUnits(units, len, start);
     else {
       machine ??= pikeMachine(programs.pike);
-      caps = machine.run(input, start);
+      caps = machine.runUnits(units, len, input.includes('\n'), start);
     }
+    return captures(input, caps);
+  };
+  const captures = (input: string, caps: Int32Array | null) => {
     if (!caps) return null;
     const out: Array<string | undefined> = new Array(t.groups + 1);
     for (let i = 0; i <= t.groups; i++) {
@@ -119,18 +152,49 @@ export function compileFingerprintPattern(pattern: string, flags: string): Compi
       }
       return input.length <= (multiLine ? maxV8LengthMulti : maxV8Length) ? runV8(input, multiLine) : runLinear(input);
     },
-    linearPrepared: () => bits !== undefined,
-    prepareLinear: () => {
-      if (!t.linearSupported || Math.min(maxV8Length, maxV8LengthMulti) >= PREPARED_INPUT_LENGTH || bits) return false;
+    linearPrepared: () => dfa !== undefined,
+    prepare: (samples = []) => {
+      if (v8Prepared) return false;
+      v8Prepared = true;
+      const sample = samples[0] ?? '';
+      // ASCII and two-byte (U+0100 forces the wider representation): two runs each,
+      // of each regex that V8 runs for an input of the sample's length.
+      const variants: Array<[RegExp, number]> = multi === single ? [[single, maxV8Length]] : [[single, maxV8Length], [multi, maxV8LengthMulti]];
+      for (const [re, max] of variants) {
+        if (sample.length + 1 > max) continue;
+        for (const subject of [sample, `${sample}\u0100`]) {
+          re.exec(subject);
+          re.exec(subject);
+        }
+      }
+      if (!t.linearSupported || Math.min(maxV8Length, maxV8LengthMulti) >= PREPARED_INPUT_LENGTH || dfa) return true;
       const programs = t.linear();
-      if (!programs) return false;
+      if (!programs) return true;
       dfa = reverseDfa(programs.reverse);
-      bits = bitState(programs.pike);
+      bits ??= bitState(programs.pike);
       reserveBitState(bits.rows * (PREPARED_INPUT_LENGTH + 1));
+      // A match, a near miss (first character gone), and the two run together, each
+      // through the bit-state search alone and through the DFA. Not the Pike VM: it
+      // serves only programs too large for the bit state, and its set-up (epsilon
+      // closures) is the costly part; the warm-up covers its code.
+      for (const sample of samples.slice(0, 2)) {
+        for (const input of [sample, sample.slice(1), `${sample} ${sample}`]) {
+          runLinear(input);
+          runLinear(input, false, true);
+        }
+      }
       return true;
     },
     execWith: (engine, input) =>
-      engine === 'v8' ? runV8(input) : engine === 'linear' ? runLinear(input) : engine === 'pike' ? runLinear(input, true) : runRe2(input),
+      engine === 'v8'
+        ? runV8(input)
+        : engine === 'linear'
+          ? runLinear(input)
+          : engine === 'dfa'
+            ? runLinear(input, false, true)
+            : engine === 'pike'
+              ? runLinear(input, true)
+              : runRe2(input),
   };
 }
 
@@ -219,6 +283,7 @@ export function warmLinearEngine(): void {
       const c = compileFingerprintPattern(p, f);
       for (const input of inputs) {
         c.execWith('linear', input);
+        c.execWith('dfa', input);
         c.execWith('pike', input);
       }
     }

@@ -6,6 +6,7 @@
 // thread lists, bitmap classes and first-character skipping keep this one an
 // order of magnitude under that.
 import type { AlternativeNode, Node, RegexNode } from 'oniguruma-parser/parser';
+import { codeUnits } from './codes.ts';
 import { applyFlags, caseClose, classRanges, MAX_CP, normalize, setRanges, Unsupported, type Ctx, type Ranges } from './charsets.ts';
 
 export const OP_CLASS = 0;
@@ -34,8 +35,13 @@ export interface PikeProgram {
   b: Int32Array;
   /** Per class: 4 words of ASCII bitmap. */
   asciiBits: Uint32Array;
-  /** Per class: sorted non-ASCII ranges, flattened [lo, hi, lo, hi, ...]. */
-  wide: Int32Array[];
+  /**
+   * Non-ASCII ranges of every class, sorted per class and flattened [lo, hi, lo, hi, ...];
+   * class k's pairs are wideStart[k] .. wideStart[k + 1]. One typed array rather than
+   * one per class: the hot loops then only ever load from typed arrays.
+   */
+  wide: Int32Array;
+  wideStart: Int32Array;
   /** Capture slots: 2 per Ruby group, group 0 included. */
   slots: number;
   /** Characters a match can start with (undefined: any, or the empty string). */
@@ -285,7 +291,10 @@ export function compilePike(ast: RegexNode, ctx: Ctx, groups: number, firstSet: 
 function finish(bld: Builder, groups: number, firstSet: Ranges | undefined, anchoredStart: PikeProgram['anchoredStart']): PikeProgram {
   const asciiBits = new Uint32Array(bld.classes.length * 4);
   bld.classes.forEach((r, i) => bitsOf(r, asciiBits, i * 4));
-  const wide = bld.classes.map((r) => Int32Array.from(r.filter(([, hi]) => hi >= 128).flatMap(([lo, hi]) => [Math.max(lo, 128), hi])));
+  const perClass = bld.classes.map((r) => r.filter(([, hi]) => hi >= 128).flatMap(([lo, hi]) => [Math.max(lo, 128), hi]));
+  const wideStart = new Int32Array(perClass.length + 1);
+  perClass.forEach((w, k) => (wideStart[k + 1] = wideStart[k]! + w.length / 2));
+  const wide = Int32Array.from(perClass.flat());
   let firstAscii: Uint32Array | undefined;
   let firstWide: Int32Array | undefined;
   if (firstSet && !(firstSet.length === 1 && firstSet[0]![0] === 0 && firstSet[0]![1] === MAX_CP)) {
@@ -300,6 +309,7 @@ function finish(bld: Builder, groups: number, firstSet: Ranges | undefined, anch
     b: Int32Array.from(bld.b),
     asciiBits,
     wide,
+    wideStart,
     slots: (groups + 1) * 2,
     firstAscii,
     firstWide,
@@ -307,9 +317,9 @@ function finish(bld: Builder, groups: number, firstSet: Ranges | undefined, anch
   };
 }
 
-/** Whether cp lies in the sorted flattened [lo, hi, ...] ranges. */
-export function inWide(ranges: Int32Array, cp: number): boolean {
-  let lo = 0, hi = (ranges.length >> 1) - 1;
+/** Whether cp lies in pairs from .. to - 1 of the sorted flattened [lo, hi, ...] ranges. */
+export function inWide(ranges: Int32Array, from: number, to: number, cp: number): boolean {
+  let lo = from, hi = to - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >> 1;
     if (cp < ranges[mid * 2]!) hi = mid - 1;
@@ -321,17 +331,17 @@ export function inWide(ranges: Int32Array, cp: number): boolean {
 
 const isWord = (c: number) => (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || c === 0x5f || (c >= 0x61 && c <= 0x7a);
 
-export function assertionHolds(kind: number, input: string, pos: number): boolean {
-  const len = input.length;
+/** Whether the assertion holds at pos of the input's first len code units. */
+export function assertionHolds(kind: number, input: Uint16Array, len: number, pos: number): boolean {
   switch (kind) {
-    case A_LINE_START: return pos === 0 || (input.charCodeAt(pos - 1) === 10 && pos < len);
-    case A_LINE_END: return pos === len || input.charCodeAt(pos) === 10;
+    case A_LINE_START: return pos === 0 || (input[pos - 1] === 10 && pos < len);
+    case A_LINE_END: return pos === len || input[pos] === 10;
     case A_STRING_START: return pos === 0;
     case A_STRING_END: return pos === len;
-    case A_STRING_END_NEWLINE: return pos === len || (pos === len - 1 && input.charCodeAt(pos) === 10);
+    case A_STRING_END_NEWLINE: return pos === len || (pos === len - 1 && input[pos] === 10);
     default: {
-      const before = pos > 0 && isWord(input.charCodeAt(pos - 1));
-      const after = pos < len && isWord(input.charCodeAt(pos));
+      const before = pos > 0 && isWord(input[pos - 1]!);
+      const after = pos < len && isWord(input[pos]!);
       return kind === A_WORD_BOUNDARY ? before !== after : before === after;
     }
   }
@@ -367,6 +377,8 @@ interface PikeState {
 export interface PikeMachine {
   /** Leftmost-first match: captures as [start, end] slots, -1 where a group did not take part. */
   run(input: string, startAt?: number): Int32Array | null;
+  /** The same over code units (codeUnits()), the first len of them. */
+  runUnits(units: Uint16Array, len: number, multiLine: boolean, startAt?: number): Int32Array | null;
 }
 
 export function pikeMachine(prog: PikeProgram): PikeMachine {
@@ -381,11 +393,14 @@ export function pikeMachine(prog: PikeProgram): PikeMachine {
     stackVal: new Int32Array(n * 2 + prog.slots * 2 + 8),
     startCaps: new Int32Array(prog.slots).fill(-1),
   };
-  return { run: (input, startAt) => runPike(state, input, startAt) };
+  return {
+    run: (input, startAt) => runPike(state, codeUnits(input), input.length, input.includes('\n'), startAt),
+    runUnits: (units, len, multiLine, startAt) => runPike(state, units, len, multiLine, startAt),
+  };
 }
 
 /** Adds pc and everything reachable from it without consuming input, in priority order. */
-function addThread(st: PikeState, list: ThreadList, pc0: number, pos: number, input: string, src: Int32Array, srcOffset: number): void {
+function addThread(st: PikeState, list: ThreadList, pc0: number, pos: number, input: Uint16Array, len: number, src: Int32Array, srcOffset: number): void {
   const { prog, work, stack, stackVal } = st;
   const { op, a, b, slots } = prog;
   const { dense, sparse, caps } = list;
@@ -438,7 +453,7 @@ function addThread(st: PikeState, list: ThreadList, pc0: number, pos: number, in
         break;
       }
       case OP_ASSERT:
-        if (assertionHolds(a[pc]!, input, pos)) stack[sp++] = pc + 1;
+        if (assertionHolds(a[pc]!, input, len, pos)) stack[sp++] = pc + 1;
         break;
       default: {
         // CLASS or MATCH: a thread that waits here keeps its captures.
@@ -455,15 +470,14 @@ function canStart(prog: PikeProgram, c: number): boolean {
   if (c < 128) return (firstAscii[c >> 5]! & (1 << (c & 31))) !== 0;
   // A surrogate may begin any astral character: let the machine look.
   if (c >= 0xd800 && c <= 0xdfff) return true;
-  return firstWide!.length > 0 && inWide(firstWide!, c);
+  return firstWide!.length > 0 && inWide(firstWide!, 0, firstWide!.length >> 1, c);
 }
 
 /** With startAt, only a match starting exactly there is sought (the reverse DFA found it). */
-function runPike(st: PikeState, input: string, startAt?: number): Int32Array | null {
+function runPike(st: PikeState, input: Uint16Array, len: number, multiLine: boolean, startAt?: number): Int32Array | null {
   const prog = st.prog;
-  const { op, a, asciiBits, wide, slots } = prog;
-  const len = input.length;
-  const onlyAtZero = startAt !== undefined || prog.anchoredStart === 'always' || (prog.anchoredStart === 'single-line' && !input.includes('\n'));
+  const { op, a, asciiBits, wide, wideStart, slots } = prog;
+  const onlyAtZero = startAt !== undefined || prog.anchoredStart === 'always' || (prog.anchoredStart === 'single-line' && !multiLine);
   const matchCaps = new Int32Array(slots);
   let matched = false;
   let cur = st.cur;
@@ -475,17 +489,17 @@ function runPike(st: PikeState, input: string, startAt?: number): Int32Array | n
     if (!matched && (pos === first || !onlyAtZero)) {
       if (cur.size === 0 && prog.firstAscii && !onlyAtZero) {
         // Nothing alive: skip ahead to a character a match can start with.
-        while (pos < len && !canStart(prog, input.charCodeAt(pos))) pos++;
+        while (pos < len && !canStart(prog, input[pos]!)) pos++;
       }
-      addThread(st, cur, 0, pos, input, st.startCaps, 0);
+      addThread(st, cur, 0, pos, input, len, st.startCaps, 0);
     }
     if (cur.size === 0) break;
     let c = -1;
     let width = 1;
     if (pos < len) {
-      c = input.charCodeAt(pos);
+      c = input[pos]!;
       if (c >= 0xd800 && c <= 0xdbff && pos + 1 < len) {
-        const d = input.charCodeAt(pos + 1);
+        const d = input[pos + 1]!;
         if (d >= 0xdc00 && d <= 0xdfff) {
           c = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
           width = 2;
@@ -504,8 +518,8 @@ function runPike(st: PikeState, input: string, startAt?: number): Int32Array | n
       }
       if (o !== OP_CLASS || c < 0) continue;
       const cls = a[pc]!;
-      const ok = c < 128 ? (asciiBits[cls * 4 + (c >> 5)]! & (1 << (c & 31))) !== 0 : inWide(wide[cls]!, c);
-      if (ok) addThread(st, next, pc + 1, pos + width, input, cur.caps, pc * slots);
+      const ok = c < 128 ? (asciiBits[cls * 4 + (c >> 5)]! & (1 << (c & 31))) !== 0 : inWide(wide, wideStart[cls]!, wideStart[cls + 1]!, c);
+      if (ok) addThread(st, next, pc + 1, pos + width, input, len, cur.caps, pc * slots);
     }
     if (pos >= len) break;
     const t = cur;

@@ -4,11 +4,37 @@
 // are tried, still in file order. Hand-written because no maintained npm
 // package offers a case-folding, allocation-free scanner over UTF-16 strings
 // that reports literal ids; the automaton is ~100 lines.
+import { codeUnits } from './codes.ts';
 import { bestRequirement } from './literals.ts';
 
+/**
+ * One database's prefilter: plain typed arrays, read by the module-level
+ * candidates() (one function for every database, so V8 optimises it once).
+ */
 export interface Prefilter {
-  /** Indices of the fingerprints that may match, ascending (file order). */
-  candidates(input: string): Int32Array | number[];
+  /** No literals at all: every fingerprint is a candidate. */
+  all: Int32Array | undefined;
+  auto: Automaton;
+  /** Fingerprints without a usable literal: always candidates. */
+  always: Int32Array;
+  /** Per literal id: the fingerprints keyed on it, postings[postStart[id] .. postStart[id + 1]). */
+  postings: Int32Array;
+  postStart: Int32Array;
+  /**
+   * Per fingerprint, its requirements: groups reqStart[fp] .. reqStart[fp + 1], each
+   * group altStart[g] .. altStart[g + 1] of literal ids in altIds, one of which must occur.
+   */
+  reqStart: Int32Array;
+  altStart: Int32Array;
+  altIds: Int32Array;
+  /** Literal ids seen in the current input carry the current generation. */
+  seenGen: Uint32Array;
+  /** Fingerprints already gathered for the current input carry the current generation. */
+  fpGen: Uint32Array;
+  gen: number;
+  found: Int32Array;
+  /** The candidates of the last candidates() call, ascending (file order). */
+  out: Int32Array;
 }
 
 const KELVIN = 0x212a;
@@ -22,10 +48,16 @@ export function buildPrefilter(requirementsPerFingerprint: string[][][]): Prefil
     return id;
   };
   const always: number[] = [];
-  const reqIds: Int32Array[][] = [];
   const postingsByLiteral = new Map<number, number[]>();
+  const reqStart = [0];
+  const altStart = [0];
+  const altIds: number[] = [];
   requirementsPerFingerprint.forEach((reqs, fp) => {
-    reqIds.push(reqs.map((r) => Int32Array.from(r.map(idOf))));
+    for (const r of reqs) {
+      for (const lit of r) altIds.push(idOf(lit));
+      altStart.push(altIds.length);
+    }
+    reqStart.push(altStart.length - 1);
     const key = bestRequirement(reqs);
     if (!key) {
       always.push(fp);
@@ -39,76 +71,102 @@ export function buildPrefilter(requirementsPerFingerprint: string[][][]): Prefil
     }
   });
   const literals = [...literalIds.keys()];
-  if (literals.length === 0) {
-    const all = requirementsPerFingerprint.map((_, i) => i);
-    return { candidates: () => all };
+  const postStart = new Int32Array(literals.length + 1);
+  const postings: number[] = [];
+  for (let id = 0; id < literals.length; id++) {
+    postings.push(...(postingsByLiteral.get(id) ?? []));
+    postStart[id + 1] = postings.length;
   }
-  const auto = buildAutomaton(literals);
-  const postings: Array<Int32Array | undefined> = literals.map((_, id) => {
-    const list = postingsByLiteral.get(id);
-    return list ? Int32Array.from(list) : undefined;
-  });
-  const seenGen = new Uint32Array(literals.length);
-  let gen = 0;
-  const found: number[] = [];
-  const alwaysList = Int32Array.from(always);
-  const gathered = new Int32Array(always.length + [...postingsByLiteral.values()].reduce((n, l) => n + l.length, 0));
-
+  const n = requirementsPerFingerprint.length;
   return {
-    candidates(input: string) {
-      gen = (gen + 1) >>> 0;
-      if (gen === 0) {
-        seenGen.fill(0);
-        gen = 1;
-      }
-      found.length = 0;
-      const { delta, cols, colOf, outStart, outIds } = auto;
-      let s = 0;
-      for (let i = 0; i < input.length; i++) {
-        const c = input.charCodeAt(i);
-        const col = c < 128 ? colOf[c]! : c === KELVIN ? colOf[0x6b]! : c === LONG_S ? colOf[0x73]! : 0;
-        let next = delta[s * cols + col]!;
-        if (next < 0) {
-          // This state ends one or more literals.
-          next = ~next;
-          for (let k = outStart[next]!, end = outStart[next + 1]!; k < end; k++) {
-            const id = outIds[k]!;
-            if (seenGen[id] !== gen) {
-              seenGen[id] = gen;
-              found.push(id);
-            }
-          }
-        }
-        s = next;
-      }
-      if (found.length === 0) return alwaysList;
-      let n = 0;
-      for (let k = 0; k < alwaysList.length; k++) gathered[n++] = alwaysList[k]!;
-      for (const id of found) {
-        const list = postings[id];
-        if (list) for (let k = 0; k < list.length; k++) gathered[n++] = list[k]!;
-      }
-      const view = gathered.subarray(0, n);
-      if (n > 1) view.sort();
-      // Drop duplicates and fingerprints with another requirement that does not hold.
-      const out: number[] = [];
-      let last = -1;
-      for (let k = 0; k < n; k++) {
-        const fp = view[k]!;
-        if (fp === last) continue;
-        last = fp;
-        if (requirementsHold(reqIds[fp]!, seenGen, gen)) out.push(fp);
-      }
-      return out;
-    },
+    all: literals.length === 0 ? Int32Array.from({ length: n }, (_, i) => i) : undefined,
+    auto: buildAutomaton(literals),
+    always: Int32Array.from(always),
+    postings: Int32Array.from(postings),
+    postStart,
+    reqStart: Int32Array.from(reqStart),
+    altStart: Int32Array.from(altStart),
+    altIds: Int32Array.from(altIds),
+    seenGen: new Uint32Array(literals.length),
+    fpGen: new Uint32Array(n),
+    gen: 0,
+    found: new Int32Array(literals.length),
+    out: new Int32Array(n),
   };
 }
 
-function requirementsHold(reqs: Int32Array[], seen: Uint32Array, gen: number): boolean {
-  for (const alternatives of reqs) {
+/**
+ * The fingerprints of the database that may match the input, ascending (file
+ * order), in pf.out; returns how many. One pass of the automaton over the
+ * input's code units, then only fingerprints whose every requirement holds.
+ * pf.out is overwritten by the next call on the same prefilter.
+ */
+export function candidates(pf: Prefilter, input: string): number {
+  if (pf.all) {
+    pf.out.set(pf.all);
+    return pf.all.length;
+  }
+  let gen = (pf.gen + 1) >>> 0;
+  if (gen === 0) {
+    pf.seenGen.fill(0);
+    pf.fpGen.fill(0);
+    gen = 1;
+  }
+  pf.gen = gen;
+  const { seenGen, found, out, fpGen, always, postings, postStart } = pf;
+  const { delta, cols, colOf, outStart, outIds } = pf.auto;
+  const units = codeUnits(input);
+  const len = input.length;
+  let nFound = 0;
+  let s = 0;
+  for (let i = 0; i < len; i++) {
+    const c = units[i]!;
+    const col = c < 128 ? colOf[c]! : c === KELVIN ? colOf[0x6b]! : c === LONG_S ? colOf[0x73]! : 0;
+    let next = delta[s * cols + col]!;
+    if (next < 0) {
+      // This state ends one or more literals.
+      next = ~next;
+      for (let k = outStart[next]!, end = outStart[next + 1]!; k < end; k++) {
+        const id = outIds[k]!;
+        if (seenGen[id] !== gen) {
+          seenGen[id] = gen;
+          found[nFound++] = id;
+        }
+      }
+    }
+    s = next;
+  }
+  let n = 0;
+  for (let k = 0; k < always.length; k++) {
+    const fp = always[k]!;
+    fpGen[fp] = gen;
+    out[n++] = fp;
+  }
+  for (let f = 0; f < nFound; f++) {
+    const id = found[f]!;
+    for (let k = postStart[id]!, end = postStart[id + 1]!; k < end; k++) {
+      const fp = postings[k]!;
+      if (fpGen[fp] === gen) continue;
+      fpGen[fp] = gen;
+      if (!requirementsHold(pf, fp, gen)) continue;
+      // Insertion into the sorted run: candidates are few.
+      let j = n++;
+      while (j > 0 && out[j - 1]! > fp) {
+        out[j] = out[j - 1]!;
+        j--;
+      }
+      out[j] = fp;
+    }
+  }
+  return n;
+}
+
+function requirementsHold(pf: Prefilter, fp: number, gen: number): boolean {
+  const { reqStart, altStart, altIds, seenGen } = pf;
+  for (let g = reqStart[fp]!, gEnd = reqStart[fp + 1]!; g < gEnd; g++) {
     let ok = false;
-    for (const id of alternatives) {
-      if (seen[id] === gen) {
+    for (let k = altStart[g]!, end = altStart[g + 1]!; k < end; k++) {
+      if (seenGen[altIds[k]!] === gen) {
         ok = true;
         break;
       }

@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { openPipeline, startCollectorServer, type CollectorServer, type PipelineHandle } from '../../../collector/server/index.ts';
 import { loadConfig } from '../../../shared/config.ts';
@@ -60,7 +61,8 @@ describe('two sites scanned by their own agents, end to end', { skip }, () => {
     for (const [i, lab] of labs.entries()) {
       const site = i === 0 ? sites.a : sites.b;
       const child = spawn('ip', [
-        'netns', 'exec', lab.name, process.execPath, '--import', 'tsx', join(REPO, 'test/integration/pipeline/agent-cli.ts'), 'agent',
+        // `sextant agent` as users start it: bin.js, which runs the agent from its esbuild bundle.
+        'netns', 'exec', lab.name, process.execPath, join(REPO, 'shared/cli/bin.js'), 'agent',
         '--collector', `${lab.hostAddress}:${server.port}`, '--name', `agent-${i}`, '--site', site,
         '--spool', join(dir, `spool-${i}`), '--scope', siteLabs[i]!.subnet,
       ], { cwd: REPO, env: { ...process.env, SEXTANT_ENROL_TOKEN: TOKEN, SEXTANT_LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -140,6 +142,19 @@ describe('two sites scanned by their own agents, end to end', { skip }, () => {
     const smtp = service(asset, 25);
     assert.match(`${smtp.product}`, /exim/i);
     assert.equal(smtp.version, '4.96');
+  });
+
+  it('found the ports by SYN scan: the agents run as root, so with raw sockets', () => {
+    const db = new Database(join(dir, 'inventory.db'), { readonly: true });
+    try {
+      const rows = db.prepare("SELECT site, ip, port FROM evidence WHERE probe = 'syn' AND port IS NOT NULL ORDER BY site, ip, port").all() as Array<{ site: string; ip: string; port: number }>;
+      const first = siteLabs[0]!.hosts[0]!.ip;
+      assert.deepEqual(rows.filter((r) => r.ip === first).map((r) => r.port), [22, 80]);
+      assert.ok(rows.some((r) => r.site === sites.b), 'site b\'s agent SYN-scanned too');
+      assert.equal((db.prepare("SELECT count(*) AS n FROM evidence WHERE probe IN ('connect', 'tcp-connect')").get() as { n: number }).n, 0);
+    } finally {
+      db.close();
+    }
   });
 
   it('keeps the sites apart: each agent saw only its own segment', async () => {

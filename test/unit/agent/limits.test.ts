@@ -13,6 +13,28 @@ describe('pacing', () => {
     assert.ok(seconds < 1.0, `took ${seconds}s`);
   });
 
+  it('grants packets synchronously to a self-paced sender, never more than the bucket holds, and serves queued takers first', async () => {
+    let t = 0;
+    const limiter = createRateLimiter(1000, () => t);
+    // The burst is 1/50 s of the rate: 20 packets.
+    assert.equal(limiter.tryTake(128), 20);
+    assert.equal(limiter.tryTake(128), 0);
+    assert.equal(limiter.msUntilNext(), 1);
+    t += 5;
+    assert.equal(limiter.tryTake(128), 5);
+    limiter.refund(3);
+    assert.equal(limiter.tryTake(2), 2);
+    assert.equal(limiter.tryTake(128), 1);
+    t += 1000;
+    assert.equal(limiter.tryTake(1000), 20, 'a long pause refills no more than the burst');
+    // Someone waiting in take() goes before the synchronous sender.
+    const waiting = limiter.take(1);
+    t += 10;
+    assert.equal(limiter.tryTake(128), 0);
+    await waiting;
+    assert.ok(limiter.tryTake(128) > 0);
+  });
+
   it('an aborted wait rejects and leaves the queue', async () => {
     const limiter = createRateLimiter(1);
     await limiter.take();

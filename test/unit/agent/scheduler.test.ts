@@ -67,14 +67,14 @@ describe('the scan scheduler', () => {
     const seen = evidence.map((e) => `${e.probe} ${e.ip}:${e.port}/${e.transport} ${Object.keys(e.facts).join(',')}`).sort();
     assert.deepEqual(seen, [
       'arp 198.18.9.1:0/arp mac.address',
+      'connect 198.18.9.1:22/tcp port.state',
+      'connect 198.18.9.1:80/tcp port.state',
+      'connect 198.18.9.1:9999/tcp port.state',
+      'connect 198.18.9.2:0/tcp host.state',
       'http 198.18.9.1:80/tcp http_header.server',
       'http 198.18.9.1:9999/tcp http_header.server',
       'snmp 198.18.9.1:161/udp snmp.sys_description',
       'ssh 198.18.9.1:22/tcp ssh.banner',
-      'tcp-connect 198.18.9.1:22/tcp port.state',
-      'tcp-connect 198.18.9.1:80/tcp port.state',
-      'tcp-connect 198.18.9.1:9999/tcp port.state',
-      'tcp-connect 198.18.9.2:0/tcp host.state',
     ]);
     // The unknown port got the SSH greeting check first, then HTTP.
     assert.deepEqual(w.calls.filter(([, t]) => t.port === 9999).map(([n]) => n), ['ssh', 'http']);

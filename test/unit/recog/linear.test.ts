@@ -37,7 +37,8 @@ describe('the linear-time engine', () => {
           return; // not a valid Ruby regex
         }
         const expected = c.execWith('v8', s);
-        assert.deepEqual(c.execWith('linear', s), expected, `bit state: pattern ${JSON.stringify(p)} on ${JSON.stringify(s)}`);
+        assert.deepEqual(c.execWith('linear', s), expected, `bit-state search: pattern ${JSON.stringify(p)} on ${JSON.stringify(s)}`);
+        assert.deepEqual(c.execWith('dfa', s), expected, `DFA then bit state: pattern ${JSON.stringify(p)} on ${JSON.stringify(s)}`);
         assert.deepEqual(c.execWith('pike', s), expected, `Pike VM: pattern ${JSON.stringify(p)} on ${JSON.stringify(s)}`);
       }),
       { numRuns: 4000 },
@@ -48,29 +49,36 @@ describe('the linear-time engine', () => {
     // Ruby: "a aa".match(/(aa|a( )){2}/) gives ["a aa", "aa", " "].
     const c = compileFingerprintPattern('(aa|a( )){2}', '');
     assert.deepEqual(c.execWith('linear', 'a aa'), ['a aa', 'aa', ' ']);
+    assert.deepEqual(c.execWith('dfa', 'a aa'), ['a aa', 'aa', ' ']);
     assert.deepEqual(c.execWith('pike', 'a aa'), ['a aa', 'aa', ' ']);
   });
 
   it('finds the leftmost match start even when a later start would match more', () => {
     const c = compileFingerprintPattern('a(b*)c|(x)', '');
     assert.deepEqual(c.execWith('linear', 'zzabbbczx'), ['abbbc', 'bbb', undefined]);
+    assert.deepEqual(c.execWith('dfa', 'zzabbbczx'), ['abbbc', 'bbb', undefined]);
     assert.deepEqual(c.execWith('linear', 'zzxabc'), ['x', undefined, 'x']);
+    assert.deepEqual(c.execWith('dfa', 'zzxabc'), ['x', undefined, 'x']);
   });
 
   it('keeps a bounded loop bounded on a long input', () => {
     const c = compileFingerprintPattern('.{0,3}X', '');
     assert.deepEqual(c.execWith('linear', `${'a'.repeat(10)}X`), ['aaaX']);
+    assert.deepEqual(c.execWith('dfa', `${'a'.repeat(10)}X`), ['aaaX']);
   });
 
   it('matches a line anchor after every newline but not after a final one', () => {
     const c = compileFingerprintPattern('^(b+)$', '');
     assert.deepEqual(c.execWith('linear', 'a\nbb\nc'), ['bb', 'bb']);
+    assert.deepEqual(c.execWith('dfa', 'a\nbb\nc'), ['bb', 'bb']);
     assert.equal(c.execWith('linear', 'a\n'), null);
+    assert.equal(c.execWith('dfa', 'a\n'), null);
   });
 
   it('reads astral characters as one character, as Ruby does', () => {
     const c = compileFingerprintPattern('^a.b$', '');
     assert.deepEqual(c.execWith('linear', 'a\u{1F600}b'), ['a\u{1F600}b']);
+    assert.deepEqual(c.execWith('dfa', 'a\u{1F600}b'), ['a\u{1F600}b']);
     assert.deepEqual(c.execWith('v8', 'a\u{1F600}b'), ['a\u{1F600}b']);
   });
 });
