@@ -247,15 +247,10 @@ async function main(): Promise<void> {
     }
 
     if (!flag('--no-remerge')) {
-      // MERGE's slot: collector/merge exports remergeObservations(n) -> {records, seconds} when wired.
-      const mergeModule = '../collector/merge/index.ts';
-      const merge = (await import(mergeModule).catch(() => undefined)) as Record<string, unknown> | undefined;
-      const fn = merge?.remergeObservations as ((n: number) => Promise<{ records: number; seconds: number }>) | undefined;
-      if (!fn) console.log('\nre-merge of 100,000 observations: NOT WIRED (placeholder: collector/merge has no remergeObservations yet; the lead wires it here)');
-      else {
-        const r = await fn(100_000);
-        console.log(`\nre-merge of ${fmt(r.records)} observations: ${fmt(r.records / r.seconds)} records/s (${r.seconds.toFixed(1)} s)`);
-      }
+      // MERGE's figure: bench/merge.ts runMergeBench (collector/merge/remerge.ts remergeObservations), least CPU of 3.
+      const { runMergeBench } = await import('./merge.ts');
+      const r = runMergeBench(100_000, 3);
+      console.log(`\nre-merge of ${fmt(r.observations)} observations (MERGE's remergeObservations): ${fmt(r.perSecond)} records per CPU-second, ${r.cpuSeconds.toFixed(1)} s CPU, ${r.wallSeconds.toFixed(1)} s wall; ${fmt(r.assets)} assets, ${fmt(r.absorbed)} absorbed`);
     }
     console.log(`\nload average at the end ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   } finally {
