@@ -12,16 +12,19 @@
 //
 // Flags: --hosts N (default 30000), --batch N records (default 1000),
 //        --in-flight N concurrent batches (default 4, like several agents),
-//        --nats URL (default 127.0.0.1:4222) | --no-nats, --sync FULL|NORMAL, --no-memo.
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+//        --nats URL (default 127.0.0.1:4222) | --no-nats, --sync FULL|NORMAL, --no-memo,
+//        --in-process (the SQLite store on the pipeline's thread instead of its worker thread).
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createRecogEngine } from '../collector/fingerprint/index.ts';
+import { prepareNow } from '../collector/fingerprint/recog/engine.ts';
 import { loadOuiTable } from '../collector/oui/index.ts';
 import { createPipeline, createNoopPublisher, openSqliteStore, type Publisher } from '../collector/pipeline.ts';
+import { openSqliteStoreInWorker } from '../collector/store/index.ts';
 import { connectNatsPublisher } from '../collector/publish/index.ts';
 import type { Evidence } from '../shared/types.ts';
 
@@ -34,6 +37,8 @@ const BATCH = Number(option('--batch', '1000'));
 const IN_FLIGHT = Number(option('--in-flight', '4'));
 const NATS = flag('--no-nats') ? undefined : option('--nats', '127.0.0.1:4222');
 const SYNC = option('--sync', 'FULL') === 'NORMAL' ? 'NORMAL' : 'FULL';
+const IN_PROCESS = flag('--in-process');
+const openStore = (file: string) => (IN_PROCESS ? Promise.resolve(openSqliteStore(file, { synchronous: SYNC })) : openSqliteStoreInWorker(file, { synchronous: SYNC }));
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
 // Deterministic, so two runs ingest the same data.
@@ -66,6 +71,11 @@ for (const db of engine.current().dbs) {
   if (inputs.length > 0) examples.set(db.key, [...(examples.get(db.key) ?? []), ...inputs]);
 }
 const services = SERVICES.filter((s) => examples.has(s.key));
+// A running collector has finished the engine's background preparation of
+// linear-time programs seconds after start; do it now so it is not measured.
+t = performance.now();
+prepareNow(engine.current().dbs);
+console.log(`prepared Recog's linear-time programs in ${fmt(performance.now() - t)} ms (a collector does this in the background after start)`);
 const oui = loadOuiTable('/usr/share/ieee-data/oui.csv');
 const ouiPrefixes = ['dca632', '001a11', '00163e', '3c5282', 'f4ce46', '001b21', '00505a', 'b827eb', '000c29', '8c8590'];
 console.log(`loaded Recog (${examples.size} databases with examples) and the OUI registry in ${fmt(performance.now() - t)} ms`);
@@ -111,13 +121,26 @@ const subjectPrefix = `sxbench.${process.pid}.assets`;
 let publisher: Publisher = createNoopPublisher();
 if (NATS) publisher = await connectNatsPublisher({ servers: NATS, stream, subjectPrefix });
 const pipeline = createPipeline({
-  store: openSqliteStore(dbFile, { synchronous: SYNC }), publisher, engine, oui, subjectPrefix, ...(flag('--no-memo') ? { recogMemoSize: 0 } : {}),
+  store: await openStore(dbFile), publisher, engine, oui, subjectPrefix, ...(flag('--no-memo') ? { recogMemoSize: 0 } : {}),
 });
+
+/** CPU time of the calling thread alone (Linux /proc/thread-self), in ms; undefined elsewhere. */
+function threadCpuMs(): number | undefined {
+  try {
+    // Fields after the parenthesised command name: utime and stime are the 12th and 13th.
+    const stat = readFileSync('/proc/thread-self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
 
 async function run(name: string, work: ReturnType<typeof batches>) {
   const records = work.reduce((n, b) => n + b.records.length, 0);
   const started = performance.now();
   const cpuStart = process.cpuUsage();
+  const mainStart = threadCpuMs();
   let stored = 0;
   let next = 0;
   const worker = async () => {
@@ -130,14 +153,16 @@ async function run(name: string, work: ReturnType<typeof batches>) {
   const ms = performance.now() - started;
   const cpu = process.cpuUsage(cpuStart);
   const cpuMs = (cpu.user + cpu.system) / 1000;
+  const mainEnd = threadCpuMs();
+  const mainMs = mainStart === undefined || mainEnd === undefined ? NaN : mainEnd - mainStart;
   if (stored !== records) throw new Error(`${name}: stored ${stored} of ${records}`);
   const rate = (records / ms) * 1000;
   // On a shared machine wall time includes waiting for other processes; CPU time does not (NATS's own CPU is not counted).
-  console.log(`  ${name.padEnd(11)} ${fmt(records)} records in ${work.length} batches, ${fmt(ms)} ms: ${fmt(rate)} records/s (collector CPU ${fmt(cpuMs)} ms: ${fmt((records / cpuMs) * 1000)} records per CPU-second)`);
-  return { records, ms, rate, cpuMs };
+  console.log(`  ${name.padEnd(11)} ${fmt(records)} records in ${work.length} batches, ${fmt(ms)} ms: ${fmt(rate)} records/s (collector CPU ${fmt(cpuMs)} ms: ${fmt((records / cpuMs) * 1000)} records per CPU-second; pipeline thread ${fmt(mainMs)} ms, other threads ${fmt(cpuMs - mainMs)} ms)`);
+  return { records, ms, rate, cpuMs, mainMs };
 }
 
-console.log(`hosts ${fmt(HOSTS)}, batches of ${BATCH} records, ${IN_FLIGHT} in flight, SQLite synchronous=${SYNC}, publish: ${NATS ? `JetStream at ${NATS}` : 'none'}${flag('--no-memo') ? ', Recog memo off' : ''}`);
+console.log(`hosts ${fmt(HOSTS)}, batches of ${BATCH} records, ${IN_FLIGHT} in flight, SQLite synchronous=${SYNC} ${IN_PROCESS ? 'in process' : 'on a worker thread'}, publish: ${NATS ? `JetStream at ${NATS}` : 'none'}${flag('--no-memo') ? ', Recog memo off' : ''}`);
 // Warm-up on other hosts' data (JIT, Recog's lazy compilation), in its own site-free id space.
 t = performance.now();
 const first = batches(1, '2024-05-01T12:00:00.000Z');
@@ -148,18 +173,21 @@ console.log(`  generated in ${fmt(performance.now() - t)} ms`);
 {
   t = performance.now();
   const warmFile = join(tmp, 'warm.db');
-  const warm = createPipeline({ store: openSqliteStore(warmFile, { synchronous: SYNC }), publisher: createNoopPublisher(), engine, oui, ...(flag('--no-memo') ? { recogMemoSize: 0 } : {}) });
+  const warm = createPipeline({ store: await openStore(warmFile), publisher: createNoopPublisher(), engine, oui, ...(flag('--no-memo') ? { recogMemoSize: 0 } : {}) });
   for (const b of batches(9, '2024-04-30T12:00:00.000Z').slice(0, Math.max(1, Math.ceil(6000 / BATCH)))) await warm.ingest(b);
   await warm.close();
   console.log(`  warm-up     ${fmt(performance.now() - t)} ms (separate pipeline and store, not counted)`);
 }
 const scan = await run('first scan', first);
-const rescan = flag('--only-first') ? { records: 0, ms: 0, rate: 0, cpuMs: 0 } : await run('rescan', second);
+const rescan = flag('--only-first') ? { records: 0, ms: 0, rate: 0, cpuMs: 0, mainMs: 0 } : await run('rescan', second);
 await pipeline.close();
 const total = scan.records + rescan.records;
 const overall = (total / (scan.ms + rescan.ms)) * 1000;
 const cpuOverall = (total / (scan.cpuMs + rescan.cpuMs)) * 1000;
-console.log(`  overall     ${fmt(total)} records: ${fmt(overall)} records/s (target 20,000); ${fmt(cpuOverall)} records per CPU-second; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; db ${fmt(statSync(dbFile).size / 1e6)} MB`);
+// On two idle cores the wall time is bounded below by the busier of the two: the pipeline thread, or everything else (store worker, GC helpers).
+const mainAll = scan.mainMs + rescan.mainMs;
+const busiest = Math.max(mainAll, scan.cpuMs + rescan.cpuMs - mainAll);
+console.log(`  overall     ${fmt(total)} records: ${fmt(overall)} records/s (target 20,000); ${fmt(cpuOverall)} records per CPU-second; ${fmt((total / busiest) * 1000)} records/s if the busiest thread group had a core to itself; load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}; db ${fmt(statSync(dbFile).size / 1e6)} MB`);
 if (NATS) {
   const nc = await connect({ servers: NATS });
   const jsm = await jetstreamManager(nc);
@@ -169,4 +197,4 @@ if (NATS) {
   await nc.close();
 }
 if (!flag("--keep")) rmSync(tmp, { recursive: true, force: true }); else console.log(dbFile);
-console.log(JSON.stringify({ hosts: HOSTS, batch: BATCH, records: total, firstScan: Math.round(scan.rate), rescan: Math.round(rescan.rate), overall: Math.round(overall), perCpuSecond: Math.round(cpuOverall) }));
+console.log(JSON.stringify({ hosts: HOSTS, batch: BATCH, records: total, firstScan: Math.round(scan.rate), rescan: Math.round(rescan.rate), overall: Math.round(overall), perCpuSecond: Math.round(cpuOverall), perBusiestCpuSecond: Math.round((total / busiest) * 1000) }));

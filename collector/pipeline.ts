@@ -28,6 +28,7 @@ import { DEFAULT_LIMITS, validateBatch, type IngestLimits } from './ingest/index
 import type { OuiTable } from './oui/index.ts';
 import { assetSubject, DEFAULT_SUBJECT_PREFIX, type Publisher } from './publish/index.ts';
 import type { BatchWrite, OutboxMessage, Store } from './store/index.ts';
+import { SextantError } from '../shared/errors.ts';
 import type { MergePolicy } from './merge/index.ts';
 import type { ScanFinished } from './server/types.ts';
 import { parseTargets } from '../agent/scope/targets.ts';
@@ -132,6 +133,8 @@ export interface PipelineOptions {
 const ALL_SITES = '*';
 
 const OUTBOX_PAGE = 1000;
+/** Batches planned (merged in memory) ahead of the one being committed. */
+const MAX_AHEAD = 2;
 /** Bodies held in memory for publishing; beyond this they are rebuilt from the store. */
 const MAX_HELD_BODIES = 20_000;
 
@@ -227,64 +230,145 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     }
   };
 
-  const runBatch = async (input: IngestBatch, received: number) => {
+  // Pipelining. Batches are planned (validate, drop known evidence,
+  // fingerprint, merge) one at a time and committed one at a time, in the same
+  // order; planning batch N+1 overlaps the commit of batch N (which, with the
+  // worker-thread store, runs on another core). A plan is made on top of the
+  // plans before it: its merge is applied to the site state at once, and its
+  // evidence ids count as known until committed. If a commit fails, every
+  // plan made on top of it is void: those batches are rejected unstored (the
+  // agent resends them), the site states are dropped and reloaded from the
+  // store, so the inventory in memory is again exactly what was committed.
+  let epoch = 0;
+  /**
+   * Evidence ids of planned batches: 0 while uncommitted, then the number of
+   * the commit that stored them, until no plan can hold an id lookup older
+   * than that commit (a lookup that started before it did not see them).
+   */
+  const pendingIds = new Map<string, number>();
+  let commits = 0;
+  /** Commits not yet settled, oldest first; planning stays at most MAX_AHEAD batches ahead. */
+  const uncommitted: Array<Promise<unknown>> = [];
+  let planQueue: Promise<unknown> = Promise.resolve();
+
+  const invalidate = () => {
+    epoch++;
+    sites.clear();
+    pendingIds.clear();
+  };
+
+  interface Planned {
+    epoch: number;
+    batch: ReturnType<typeof validateBatch>;
+    received: number;
+    started: number;
+    fresh: Evidence[];
+    write: Omit<BatchWrite, 'published'>;
+    created: number;
+    updated: number;
+  }
+
+  const plan = async (input: IngestBatch, received: number): Promise<Planned> => {
     const started = performance.now();
     // One import is one batch (one transaction), as large as the export: agents' limits do not fit it.
     const batch = validateBatch(input, input.agentId.startsWith('import:') ? importLimits : limits, received);
-    const known = await store.knownEvidence(batch.records.map((r) => r.id));
-    const seen = new Set<string>();
-    const fresh = batch.records.filter((r) => {
-      if (known.has(r.id) || seen.has(r.id)) return false;
-      seen.add(r.id);
-      return true;
-    });
-    const fingerprints = fresh.map(fingerprint);
-    const observations = buildObservations(fresh, fingerprints);
-    const state = await siteState(ALL_SITES);
-    const update = planSiteUpdate(state, observations, opts.mergePolicy ? { policy: opts.mergePolicy } : {});
-    log.merge.debug({ batch: batch.batchId, site: batch.site, observations: observations.length, assets: update.changed.size }, 'observations merged');
-    let created = 0;
-    let updated = 0;
-    const outbox: OutboxMessage[] = [];
-    for (const entry of update.changed.values()) {
-      if (entry.event === 'created') created++;
-      else if (entry.event === 'updated') updated++;
-      // With no publisher there is no one to tell: no event is even built.
-      if (!entry.event || !durableEvents) continue;
-      const ev = assetEvent(entry, prefix)!;
-      outbox.push(ev.message);
-      if (bodies.size < MAX_HELD_BODIES) bodies.set(ev.message.msgId, ev.body);
+    const ids = batch.records.map((r) => r.id);
+    for (;;) {
+      const at = epoch;
+      const since = commits;
+      const known = await store.knownEvidence(ids);
+      const state = await siteState(ALL_SITES);
+      // A commit failed while waiting: plan again on the reloaded state.
+      if (at !== epoch) continue;
+      const seen = new Set<string>();
+      const fresh = batch.records.filter((r) => {
+        const pending = pendingIds.get(r.id);
+        if (known.has(r.id) || (pending !== undefined && (pending === 0 || pending > since)) || seen.has(r.id)) return false;
+        seen.add(r.id);
+        return true;
+      });
+      const fingerprints = fresh.map(fingerprint);
+      const observations = buildObservations(fresh, fingerprints);
+      const update = planSiteUpdate(state, observations, opts.mergePolicy ? { policy: opts.mergePolicy } : {});
+      log.merge.debug({ batch: batch.batchId, site: batch.site, observations: observations.length, assets: update.changed.size }, 'observations merged');
+      let created = 0;
+      let updated = 0;
+      const outbox: OutboxMessage[] = [];
+      const assets: BatchWrite['assets'] = [];
+      const deleted: NonNullable<BatchWrite['deleted']> = [];
+      for (const entry of update.changed.values()) {
+        if (entry.mergedInto) deleted.push({ id: entry.after.id, into: entry.mergedInto });
+        else assets.push({ asset: entry.after, previous: entry.before, seenOnly: entry.seenOnly });
+        if (entry.event === 'created') created++;
+        else if (entry.event === 'updated') updated++;
+        // With no publisher there is no one to tell: no event is even built.
+        if (!entry.event || !durableEvents) continue;
+        const ev = assetEvent(entry, prefix)!;
+        outbox.push(ev.message);
+        if (bodies.size < MAX_HELD_BODIES) bodies.set(ev.message.msgId, ev.body);
+      }
+      const write: Planned['write'] = {
+        batchId: batch.batchId,
+        agentId: batch.agentId,
+        site: batch.site,
+        receivedAt: new Date(received).toISOString(),
+        evidence: fresh.map((record) => ({ record, assetId: update.evidenceAsset.get(record.id) })),
+        assets,
+        deleted,
+        outbox,
+      };
+      // Nothing below throws: the plan becomes part of the state the next one builds on.
+      applySiteUpdate(state, update);
+      // Plans run one at a time, so later ones look ids up after commit `since`: older entries are done.
+      for (const [id, n] of pendingIds) if (n !== 0 && n <= since) pendingIds.delete(id);
+      for (const r of fresh) pendingIds.set(r.id, 0);
+      return { epoch: at, batch, received, started, fresh, write, created, updated };
+    }
+  };
+
+  const commitPlanned = async (p: Planned) => {
+    const { batch, write, fresh } = p;
+    if (p.epoch !== epoch) {
+      for (const m of write.outbox) bodies.delete(m.msgId);
+      throw new SextantError('STORE_UNAVAILABLE', 'not stored: an earlier batch failed to commit and this one was merged on top of it; resend it', { field: 'batch' });
     }
     const acknowledged = published;
     published = [];
     let result: Awaited<ReturnType<Store['commitBatch']>>;
     const committing = performance.now();
     try {
-      result = await store.commitBatch({
-        batchId: batch.batchId,
-        agentId: batch.agentId,
-        site: batch.site,
-        receivedAt: new Date(received).toISOString(),
-        evidence: fresh.map((record) => ({ record, assetId: update.evidenceAsset.get(record.id) })),
-        assets: [...update.changed.values()].filter((e) => !e.mergedInto).map((e) => ({ asset: e.after, previous: e.before, seenOnly: e.seenOnly })),
-        deleted: [...update.changed.values()].filter((e) => e.mergedInto).map((e) => ({ id: e.after.id, into: e.mergedInto! })),
-        outbox,
-        published: acknowledged,
-      });
+      result = await store.commitBatch({ ...write, published: acknowledged });
     } catch (err) {
       published = acknowledged.concat(published);
-      for (const m of outbox) bodies.delete(m.msgId);
+      for (const m of write.outbox) bodies.delete(m.msgId);
+      invalidate();
       throw err;
     }
-    log.store.debug({ batch: batch.batchId, ...result, assets: update.changed.size, events: outbox.length, ms: Math.round(performance.now() - committing) }, 'batch stored');
-    applySiteUpdate(state, update);
+    commits++;
+    for (const r of fresh) pendingIds.set(r.id, commits);
+    log.store.debug({ batch: batch.batchId, ...result, assets: write.assets.length, events: write.outbox.length, ms: Math.round(performance.now() - committing) }, 'batch stored');
     const duplicates = batch.records.length - fresh.length + result.duplicates;
     log.pipeline.debug({
       batch: batch.batchId, agent: batch.agentId, site: batch.site, records: batch.records.length, stored: result.stored, duplicates,
-      created, updated,
-      ms: Math.round(performance.now() - started),
+      created: p.created, updated: p.updated,
+      ms: Math.round(performance.now() - p.started),
     }, 'batch committed');
-    return { stored: result.stored, duplicates, events: outbox.length };
+    return { stored: result.stored, duplicates, events: write.outbox.length };
+  };
+
+  const runBatch = (input: IngestBatch, received: number): Promise<Awaited<ReturnType<typeof commitPlanned>>> => {
+    let self: Promise<unknown> | undefined;
+    const planned = planQueue.then(async () => {
+      // At most MAX_AHEAD older batches may still wait for their commit.
+      while (uncommitted.indexOf(self!) > MAX_AHEAD) await uncommitted[0];
+      return plan(input, received);
+    });
+    planQueue = planned.catch(() => undefined);
+    // Commits follow plan order: both chains are extended in the same synchronous call.
+    const run = queue.then(() => planned).then(commitPlanned);
+    self = run.catch(() => undefined).finally(() => uncommitted.splice(uncommitted.indexOf(self!), 1));
+    uncommitted.push(self);
+    return run;
   };
 
   // Events an earlier run committed but could not publish go out first.
@@ -308,7 +392,9 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
 
   const adjust = async (plan: (state: SiteState) => SiteUpdate): Promise<SiteUpdate> => {
     if (closed) throw new Error('pipeline is closed');
-    const run = queue.then(() => runAdjust(plan));
+    // After every batch planned before it has committed, and before any later one is planned.
+    const run = Promise.all([planQueue, queue]).then(() => runAdjust(plan));
+    planQueue = run.catch(() => undefined);
     queue = run.catch(() => undefined);
     const update = await run;
     if (durableEvents) await drainOutbox();
@@ -326,8 +412,8 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     async ingest(input) {
       if (closed) throw new Error('pipeline is closed');
       const received = now();
-      const run = queue.then(() => runBatch(input, received));
-      // The next batch waits for this one whatever its outcome.
+      const run = runBatch(input, received);
+      // The next batch's commit waits for this one whatever its outcome.
       queue = run.catch(() => undefined);
       let outcome: Awaited<ReturnType<typeof runBatch>>;
       try {

@@ -39,7 +39,7 @@ export async function connectNatsPublisher(options: NatsPublisherOptions): Promi
   let nc: NatsConnection;
   try {
     // Reconnects forever once connected; the first connection must work, so a typo fails at start.
-    nc = await connect({ servers: options.servers, name: 'sextant-collector', maxReconnectAttempts: -1 });
+    nc = await connect({ servers: options.servers, name: 'sextant-collector', maxReconnectAttempts: -1, noAsyncTraces: true });
   } catch (err) {
     throw new SextantError('PUBLISH_UNAVAILABLE', `cannot connect to ${options.servers}: ${(err as Error).message}`, { field: 'natsUrl' }, err);
   }

@@ -11,6 +11,7 @@ import { tryLoadOuiTable } from '../oui/index.ts';
 import type { IngestLimits } from '../ingest/index.ts';
 import { loadPolicy } from '../merge/index.ts';
 import { connectPublisher, createPipeline, openSqliteStore, type Pipeline } from '../pipeline.ts';
+import { openSqliteStoreInWorker } from '../store/index.ts';
 
 export type PipelineHandle = Pipeline;
 
@@ -22,6 +23,12 @@ export interface OpenPipelineOptions {
   natsUrl?: string | undefined;
   log: Logger;
   config?: SextantConfig;
+  /**
+   * SQLite on its own thread (default), so commits overlap fingerprinting and
+   * merging of the next batch; `scan` keeps it inline, where a worker's start
+   * would cost more than a small scan's commits.
+   */
+  storeOnWorker?: boolean;
   /** Batch limits (an integration import is one batch, and may be larger than an agent's). */
   limits?: IngestLimits;
 }
@@ -38,7 +45,8 @@ export async function openPipeline(options: OpenPipelineOptions): Promise<Pipeli
   });
   const osDb = tryLoadOsDb(config.osDb, log);
   const oui = tryLoadOuiTable(config.ouiFile, log);
-  const store = openSqliteStore(options.db, { logger: log.child({ component: 'store' }) });
+  const storeOptions = { logger: log.child({ component: 'store' }) };
+  const store = options.storeOnWorker === false ? openSqliteStore(options.db, storeOptions) : await openSqliteStoreInWorker(options.db, storeOptions);
   let publisher;
   try {
     publisher = await connectPublisher(options.natsUrl, { logger: log.child({ component: 'publish' }) });

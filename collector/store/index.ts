@@ -2,3 +2,4 @@
 export type { BatchWrite, CommitResult, OutboxMessage, SearchOptions, SearchPage, Store, StoredEvidence } from './types.ts';
 export { openSqliteStore, type SqliteStoreOptions } from './sqlite.ts';
 export { migrate, MIGRATIONS, SCHEMA_VERSION, type Migration } from './migrations.ts';
+export { openSqliteStoreInWorker } from './worker.ts';

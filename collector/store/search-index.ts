@@ -9,11 +9,32 @@ import { compileQuery, parseQuery, searchPairs, searchableView, numberOf, versio
 import { termValues } from '../search/compile.ts';
 import { timeMs } from '../search/match.ts';
 
+/** What the index keeps of one asset: plain data, so it crosses to the store's worker thread. */
+export interface SearchRow {
+  id: string;
+  site: string;
+  first_seen: string;
+  last_seen: string;
+  alive: boolean;
+  pairs: Array<[string, string]>;
+}
+
+export interface SearchTouch {
+  id: string;
+  last_seen: string;
+  alive: boolean;
+}
+
+export function searchRow(a: Asset): SearchRow {
+  return { id: a.id, site: a.site, first_seen: a.first_seen, last_seen: a.last_seen, alive: a.alive, pairs: searchPairs(searchableView(a)) };
+}
+
 export interface SearchIndex {
   /** Writes one asset's rows (call inside the commit transaction). */
   index(asset: Asset): void;
+  indexRow(row: SearchRow): void;
   /** Only timestamps and liveness moved (a rescan that changed nothing else). */
-  touch(asset: Asset): void;
+  touch(asset: SearchTouch): void;
   /** The asset is gone (absorbed by a merge, deleted). */
   remove(assetId: string): void;
   /** Asset ids matching, in index order, after the cursor position. */
@@ -90,8 +111,10 @@ export function createSearchIndex(db: Database.Database, broadHits = BROAD_SAMPL
 
   return {
     index(asset) {
-      const view = searchableView(asset);
-      const pairs = searchPairs(view);
+      this.indexRow(searchRow(asset));
+    },
+    indexRow(asset) {
+      const pairs = asset.pairs;
       const digest = searchDigest(pairs);
       const row = selectRow.get(asset.id) as { n: number; digest: string } | undefined;
       const alive = asset.alive ? 1 : 0;

@@ -7,7 +7,7 @@ import { SextantError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logging.ts';
 import { fromStored, toStored, type Asset } from '../assets/index.ts';
 import { migrate } from './migrations.ts';
-import { backfillSearchIndex, createSearchIndex, parseOrThrow } from './search-index.ts';
+import { backfillSearchIndex, createSearchIndex, parseOrThrow, searchRow, type SearchRow, type SearchTouch } from './search-index.ts';
 import type { BatchWrite, CommitResult, OutboxMessage, SearchPage, Store, StoredEvidence } from './types.ts';
 
 export interface SqliteStoreOptions {
@@ -90,8 +90,97 @@ function childKey(a: Asset): string {
   return key;
 }
 
+const EVIDENCE_COLUMNS = 14;
+const ASSET_COLUMNS = 12;
+const ADDRESS_COLUMNS = 4;
+const MAC_COLUMNS = 5;
+const SERVICE_COLUMNS = 10;
+/** Rows per multi-row INSERT: 64 evidence rows bind 896 parameters. */
+const ROWS_PER_STATEMENT = 64;
+
+/**
+ * A batch as the statements bind it: each table's rows flattened into one
+ * array (row after row, column order as in the INSERT), asset documents
+ * already serialized. Plain strings and numbers, so handing it to the
+ * store's worker thread copies flat arrays rather than asset graphs.
+ */
+export interface EncodedBatch {
+  batchId: string;
+  agentId: string;
+  site: string;
+  receivedAt: string;
+  evidence: Array<string | number | null>;
+  assets: Array<string | number | null>;
+  /** last_seen, seen JSON, id per asset whose rescan moved only timestamps. */
+  seen: string[];
+  /** Assets whose address, MAC and service rows are deleted and written again. */
+  rewrite: string[];
+  /** id, survivor id per asset absorbed into another: deleted, its evidence moved. */
+  deleted: string[];
+  addresses: Array<string | null>;
+  macs: Array<string | null>;
+  services: Array<string | number | null>;
+  outbox: string[];
+  published: number[];
+  /** Search index rows of the written assets, their touched timestamps, and absorbed ids (search-index.ts). */
+  searchRows: SearchRow[];
+  searchTouch: SearchTouch[];
+  searchRemove: string[];
+}
+
+export function encodeBatch(w: BatchWrite): EncodedBatch {
+  const out: EncodedBatch = {
+    batchId: w.batchId, agentId: w.agentId, site: w.site, receivedAt: w.receivedAt,
+    evidence: [], assets: [], seen: [], rewrite: [], deleted: (w.deleted ?? []).flatMap((d) => [d.id, d.into]), addresses: [], macs: [], services: [], outbox: [], published: w.published ?? [],
+    searchRows: [], searchTouch: [], searchRemove: (w.deleted ?? []).map((d) => d.id),
+  };
+  const ev = out.evidence;
+  for (const { record: r, assetId } of w.evidence) {
+    const status = (r as { status?: string }).status ?? null;
+    ev.push(
+      r.id, w.batchId, r.agentId, r.site, r.target.ip, r.target.port ?? null, r.target.transport ?? null, r.probe, status,
+      r.observedAt, w.receivedAt, assetId ?? null, JSON.stringify(r.facts) ?? null, r.raw ? JSON.stringify(r.raw) : null,
+    );
+  }
+  for (const { asset: a, previous, seenOnly } of w.assets) {
+    if (seenOnly) out.searchTouch.push({ id: a.id, last_seen: a.last_seen, alive: a.alive });
+    else out.searchRows.push(searchRow(a));
+    if (seenOnly) out.seen.push(a.last_seen, JSON.stringify(seenOf(a)), a.id);
+    else out.assets.push(a.id, a.site, a.revision, a.first_seen, a.last_seen, a.alive ? 1 : 0, a.os ?? null, a.os_version ?? null, a.hw ?? null, a.type ?? null, JSON.stringify(toStored(a)), null);
+    // A timestamps-only change cannot move child rows (see volatileOnly in assets/inventory.ts).
+    if (previous && (seenOnly || childKey(previous) === childKey(a))) continue;
+    out.rewrite.push(a.id);
+    for (const x of a.addresses) out.addresses.push(x.site ?? a.site, x.address, a.id, x.first_seen);
+    for (const m of a.macs) out.macs.push(a.site, m.mac, a.id, m.vendor ?? null, m.first_seen);
+    for (const s of a.services) out.services.push(a.id, s.address, s.transport, s.port, s.protocol ?? null, s.vendor ?? null, s.product ?? null, s.version ?? null, s.cpe23 ?? null, s.first_seen);
+  }
+  for (const m of w.outbox) out.outbox.push(m.subject, m.msgId, m.assetId, m.envelope);
+  return out;
+}
+
 // SQLite limits bound parameters per statement (32766); stay far below.
 const ID_CHUNK = 500;
+
+/** Which of these evidence ids the log holds; one prepared statement per chunk size. */
+export function evidenceIdLookup(db: Database.Database): (ids: string[]) => Set<string> {
+  const statements = new Map<number, Database.Statement>();
+  const known = (n: number) => {
+    let s = statements.get(n);
+    if (!s) {
+      s = db.prepare(`SELECT id FROM evidence WHERE id IN (${new Array(n).fill('?').join(',')})`).pluck();
+      statements.set(n, s);
+    }
+    return s;
+  };
+  return (ids) => {
+    const out = new Set<string>();
+    for (let i = 0; i < ids.length; i += ID_CHUNK) {
+      const chunk = ids.slice(i, i + ID_CHUNK);
+      for (const id of known(chunk.length).all(...chunk) as string[]) out.add(id);
+    }
+    return out;
+  };
+}
 
 function open(file: string, options: SqliteStoreOptions): Database.Database {
   try {
@@ -108,7 +197,7 @@ function open(file: string, options: SqliteStoreOptions): Database.Database {
   }
 }
 
-export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store {
+export function openSqliteStore(file: string, options: SqliteStoreOptions = {}): Store & { commitEncoded(batch: EncodedBatch): Promise<CommitResult> } {
   const db = open(file, options);
   try {
     const applied = migrate(db, file);
@@ -119,27 +208,45 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     throw new SextantError('STORE_UNAVAILABLE', `cannot create the schema: ${(err as Error).message}`, { file }, err);
   }
 
-  const insertEvidence = db.prepare(`INSERT INTO evidence
-    (id, batch_id, agent_id, site, ip, port, transport, probe, status, observed_at, received_at, asset_id, facts, raw)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`);
+  // Multi-row statements, one per row count (cached): a batch is a few
+  // dozen statement runs instead of thousands of single-row ones.
+  const multi = (head: string, columns: number, tail = '') => {
+    const byRows = new Map<number, Database.Statement>();
+    const row = `(${new Array(columns).fill('?').join(', ')})`;
+    return (flat: unknown[]): number => {
+      let changes = 0;
+      const perChunk = ROWS_PER_STATEMENT * columns;
+      for (let i = 0; i < flat.length; i += perChunk) {
+        const params = i === 0 && flat.length <= perChunk ? flat : flat.slice(i, i + perChunk);
+        const rows = params.length / columns;
+        let st = byRows.get(rows);
+        if (!st) {
+          st = db.prepare(`${head} VALUES ${new Array(rows).fill(row).join(', ')} ${tail}`);
+          byRows.set(rows, st);
+        }
+        changes += st.run(params).changes;
+      }
+      return changes;
+    };
+  };
+  const insertEvidence = multi(`INSERT INTO evidence
+    (id, batch_id, agent_id, site, ip, port, transport, probe, status, observed_at, received_at, asset_id, facts, raw)`, EVIDENCE_COLUMNS, 'ON CONFLICT (id) DO NOTHING');
   const upsertBatch = db.prepare(`INSERT INTO batches
     (batch_id, agent_id, site, first_received_at, last_received_at, records, stored, duplicates)
     VALUES (?, ?, ?, ?, ?, ?, ?, ?)
     ON CONFLICT (batch_id) DO UPDATE SET last_received_at = excluded.last_received_at, received = received + 1,
       stored = stored + excluded.stored, duplicates = duplicates + excluded.duplicates`);
-  const upsertAsset = db.prepare(`INSERT INTO assets (id, site, revision, first_seen, last_seen, alive, os, os_version, hw, type, doc, seen)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)
-    ON CONFLICT (id) DO UPDATE SET site = excluded.site, revision = excluded.revision, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
+  const upsertAssets = multi('INSERT INTO assets (id, site, revision, first_seen, last_seen, alive, os, os_version, hw, type, doc, seen)', ASSET_COLUMNS,
+    `ON CONFLICT (id) DO UPDATE SET site = excluded.site, revision = excluded.revision, first_seen = excluded.first_seen, last_seen = excluded.last_seen,
       alive = excluded.alive, os = excluded.os, os_version = excluded.os_version, hw = excluded.hw, type = excluded.type, doc = excluded.doc, seen = NULL`);
   const updateSeen = db.prepare('UPDATE assets SET last_seen = ?, seen = ? WHERE id = ?');
   const deleteAddresses = db.prepare('DELETE FROM asset_addresses WHERE asset_id = ?');
-  const insertAddress = db.prepare('INSERT OR REPLACE INTO asset_addresses (site, address, asset_id, first_seen) VALUES (?, ?, ?, ?)');
+  const insertAddresses = multi('INSERT OR REPLACE INTO asset_addresses (site, address, asset_id, first_seen)', ADDRESS_COLUMNS);
   const deleteMacs = db.prepare('DELETE FROM asset_macs WHERE asset_id = ?');
-  const insertMac = db.prepare('INSERT OR REPLACE INTO asset_macs (site, mac, asset_id, vendor, first_seen) VALUES (?, ?, ?, ?, ?)');
+  const insertMacs = multi('INSERT OR REPLACE INTO asset_macs (site, mac, asset_id, vendor, first_seen)', MAC_COLUMNS);
   const deleteServices = db.prepare('DELETE FROM asset_services WHERE asset_id = ?');
-  const insertService = db.prepare(`INSERT OR REPLACE INTO asset_services
-    (asset_id, address, transport, port, protocol, vendor, product, version, cpe23, first_seen)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  const insertServices = multi(`INSERT OR REPLACE INTO asset_services
+    (asset_id, address, transport, port, protocol, vendor, product, version, cpe23, first_seen)`, SERVICE_COLUMNS);
   const deleteAsset = db.prepare('DELETE FROM assets WHERE id = ?');
   const moveEvidence = db.prepare('UPDATE evidence SET asset_id = ? WHERE asset_id = ?');
   const insertOutbox = db.prepare('INSERT INTO outbox (subject, msg_id, asset_id, envelope) VALUES (?, ?, ?, ?)');
@@ -169,67 +276,39 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     }
     return out;
   };
-  const knownStatements = new Map<number, Database.Statement>();
-  const known = (n: number) => {
-    let s = knownStatements.get(n);
-    if (!s) {
-      s = db.prepare(`SELECT id FROM evidence WHERE id IN (${new Array(n).fill('?').join(',')})`).pluck();
-      knownStatements.set(n, s);
-    }
-    return s;
-  };
+  const knownIds = evidenceIdLookup(db);
 
-  const writeAsset = (a: Asset) => {
-    upsertAsset.run(a.id, a.site, a.revision, a.first_seen, a.last_seen, a.alive ? 1 : 0, a.os ?? null, a.os_version ?? null, a.hw ?? null, a.type ?? null, JSON.stringify(toStored(a)));
-  };
-  const clearChildren = (id: string) => {
-    deleteAddresses.run(id);
-    deleteMacs.run(id);
-    deleteServices.run(id);
-  };
-  const writeChildren = (a: Asset) => {
-    for (const x of a.addresses) insertAddress.run(x.site ?? a.site, x.address, a.id, x.first_seen);
-    for (const m of a.macs) insertMac.run(a.site, m.mac, a.id, m.vendor ?? null, m.first_seen);
-    for (const s of a.services) {
-      insertService.run(a.id, s.address, s.transport, s.port, s.protocol ?? null, s.vendor ?? null, s.product ?? null, s.version ?? null, s.cpe23 ?? null, s.first_seen);
-    }
-  };
-
-  const commit = db.transaction((w: BatchWrite): CommitResult => {
-    let stored = 0;
-    let duplicates = 0;
-    for (const { record: r, assetId } of w.evidence) {
-      const status = (r as { status?: string }).status ?? null;
-      const info = insertEvidence.run(
-        r.id, w.batchId, r.agentId, r.site, r.target.ip, r.target.port ?? null, r.target.transport ?? null, r.probe, status,
-        r.observedAt, w.receivedAt, assetId ?? null, JSON.stringify(r.facts), r.raw ? JSON.stringify(r.raw) : null,
-      );
-      if (info.changes === 1) stored++;
-      else duplicates++;
-    }
+  const commit = db.transaction((w: EncodedBatch): CommitResult => {
+    const stored = insertEvidence(w.evidence);
+    const records = w.evidence.length / EVIDENCE_COLUMNS;
+    const duplicates = records - stored;
     // Absorbed assets go first, so the survivor's child rows (their addresses among them) land once.
-    for (const { id, into } of w.deleted ?? []) {
-      clearChildren(id);
+    for (let i = 0; i < w.deleted.length; i += 2) {
+      const id = w.deleted[i]!;
+      deleteAddresses.run(id);
+      deleteMacs.run(id);
+      deleteServices.run(id);
       deleteAsset.run(id);
-      moveEvidence.run(into, id);
+      moveEvidence.run(w.deleted[i + 1], id);
     }
-    const rewrite = w.assets.filter(({ asset, previous }) => !previous || childKey(previous) !== childKey(asset)).map(({ asset }) => asset);
-    for (const { asset, seenOnly } of w.assets) {
-      if (seenOnly) updateSeen.run(asset.last_seen, JSON.stringify(seenOf(asset)), asset.id);
-      else writeAsset(asset);
-    }
+    upsertAssets(w.assets);
+    for (let i = 0; i < w.seen.length; i += 3) updateSeen.run(w.seen[i], w.seen[i + 1], w.seen[i + 2]);
     // All deletes before all inserts, so an address moving between two assets of the batch lands once.
-    for (const a of rewrite) clearChildren(a.id);
-    for (const a of rewrite) writeChildren(a);
-    // Assets a merge absorbed (BatchWrite.deleted, MERGE's) leave the search index too.
-    for (const { id } of w.deleted ?? []) search.remove(id);
-    for (const { asset, seenOnly } of w.assets) {
-      if (seenOnly) search.touch(asset);
-      else search.index(asset);
+    for (const id of w.rewrite) {
+      deleteAddresses.run(id);
+      deleteMacs.run(id);
+      deleteServices.run(id);
     }
-    for (const m of w.outbox) insertOutbox.run(m.subject, m.msgId, m.assetId, m.envelope);
-    for (const seq of w.published ?? []) deleteOutbox.run(seq);
-    upsertBatch.run(w.batchId, w.agentId, w.site, w.receivedAt, w.receivedAt, w.evidence.length, stored, duplicates);
+    insertAddresses(w.addresses);
+    insertMacs(w.macs);
+    insertServices(w.services);
+    for (let i = 0; i < w.outbox.length; i += 4) insertOutbox.run(w.outbox[i], w.outbox[i + 1], w.outbox[i + 2], w.outbox[i + 3]);
+    for (const seq of w.published) deleteOutbox.run(seq);
+    // The search index (search-index.ts), rows derived on the calling thread by encodeBatch.
+    for (const id of w.searchRemove) search.remove(id);
+    for (const row of w.searchRows) search.indexRow(row);
+    for (const t of w.searchTouch) search.touch(t);
+    upsertBatch.run(w.batchId, w.agentId, w.site, w.receivedAt, w.receivedAt, records, stored, duplicates);
     return { stored, duplicates };
   });
 
@@ -258,18 +337,16 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   return {
     kind: 'sqlite',
     async knownEvidence(ids) {
-      const out = new Set<string>();
-      for (let i = 0; i < ids.length; i += ID_CHUNK) {
-        const chunk = ids.slice(i, i + ID_CHUNK);
-        for (const id of known(chunk.length).all(...chunk) as string[]) out.add(id);
-      }
-      return out;
+      return knownIds(ids);
     },
     async loadSite(site) {
       return (selectSite.all(site) as AssetRow[]).map(assetOf);
     },
     async commitBatch(write) {
-      return commit.immediate(write);
+      return commit.immediate(encodeBatch(write));
+    },
+    async commitEncoded(encoded) {
+      return commit.immediate(encoded);
     },
     async listAssets(site) {
       return ((site === undefined ? selectAll.all() : selectSite.all(site)) as AssetRow[]).map(assetOf);

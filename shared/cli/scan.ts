@@ -50,7 +50,7 @@ export function registerScanCommands(program: Command): void {
       const config = loadConfig();
       const log = componentLogger('scan');
       const agentId = agentIdFor(opts.site, `scan-${hostname()}`.slice(0, 64).replace(/[^A-Za-z0-9_.-]/g, '-'));
-      const pipeline = await openPipeline({ db: opts.db ?? config.db, natsUrl: opts.nats ?? config.natsUrl, log });
+      const pipeline = await openPipeline({ db: opts.db ?? config.db, natsUrl: opts.nats ?? config.natsUrl, log, storeOnWorker: false });
       // Root or CAP_NET_RAW: ICMP echo and a SYN port scan; else TCP connect.
       const rawAccess = opts.raw ? openRawAccess(log) : undefined;
       const pinger = rawAccess?.pinger;
