@@ -4,7 +4,7 @@
 // A bad query is a 400 whose body names the position.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSextantError } from '../../shared/errors.ts';
-import { searchableView } from '../search/index.ts';
+import { parseQuery, searchableView } from '../search/index.ts';
 import type { Store } from '../store/index.ts';
 
 export const DEFAULT_PAGE = 100;
@@ -31,6 +31,7 @@ export async function handleSearchApi(req: IncomingMessage, res: ServerResponse,
     return true;
   }
   try {
+    parseQuery(search); // a bad query is answered here, with its position (which does not cross the store's worker)
     const cursor = url.searchParams.get('cursor') ?? undefined;
     const page = await store.searchAssets(search, { limit, cursor, total: url.searchParams.get('total') !== 'false' });
     send(res, 200, { assets: page.assets.map(searchableView), total: page.total ?? null, ...(page.next ? { next: page.next } : {}) });
