@@ -130,7 +130,7 @@ export async function adjustStore(store: Store, plan: (state: SiteState) => Site
 }
 
 export interface Pipeline {
-  /** The store behind it, for tables outside the pipeline's own flow (improvement submissions). */
+  /** The store behind it: read paths such as the search API, and tables outside the pipeline's own flow (improvement submissions). */
   readonly store: Store;
   /** A finished scan: in-scope addresses that did not answer leave their assets (in turn with batches). */
   scanFinished(scan: ScanFinished): Promise<SiteUpdate>;
@@ -503,13 +503,13 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   };
 
   return {
+    store,
     adjust,
     scanFinished(scan) {
       const inScope = scopeOf(scan);
       const at = new Date(now()).toISOString();
       return adjust((state) => planScopeRelease(state, { site: scan.site, inScope, before: scan.startedAt, at, reason: `the scan of task ${scan.taskId} (${scan.targets.join(',')})` }));
     },
-    store,
     async ingest(input, options) {
       if (closed) throw new Error('pipeline is closed');
       const received = now();

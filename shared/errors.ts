@@ -22,6 +22,11 @@ export const ErrorCodes = {
   OSDB_INVALID: 'Nmap OS database is invalid',
   OS_FINGERPRINT_INVALID: 'OS fingerprint text is invalid',
   OS_EVIDENCE_INVALID: 'OS probe evidence is invalid',
+  // Issue 5, search (SEARCH_*)
+  SEARCH_SYNTAX: 'search query is malformed',
+  SEARCH_CURSOR_INVALID: 'search cursor is invalid',
+  EXPORT_FORMAT_UNKNOWN: 'export format is unknown',
+  INVENTORY_UNAVAILABLE: 'inventory cannot be reached',
   // MERGE (issue 5): merge policy, manual merge/split, integration imports.
   MERGE_POLICY_INVALID: 'merge policy is invalid',
   MERGE_ASSET_UNKNOWN: 'no asset has that id',

@@ -1,7 +1,7 @@
 // Where IO's commands (import, refingerprint, improve) find the inventory:
 // the SQLite file (--db, default SEXTANT_DB, else ./sextant.db) or a running
 // collector's admin API (--collector URL, bearer token = the enrolment token).
-// TODO(search): switch to shared/cli/inventory-access.ts once SEARCH's openInventory lands.
+// (shared/cli/inventory-access.ts is the read side for query and export; this one opens what import, refingerprint and improve write to.)
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config.ts';
 import { SextantError } from '../errors.ts';

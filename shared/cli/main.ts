@@ -1,6 +1,7 @@
 // The `sextant` command line: one commander program, one module per command group.
 import { Command } from 'commander';
 import { registerFingerprintCommands } from './fingerprints.ts';
+import { registerInventoryCommands } from './inventory.ts';
 import { registerAgentCommands } from './agent.ts';
 import { registerCollectorCommands } from './collector.ts';
 import { registerOsCommands } from './os.ts';
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
   registerCollectorCommands(program);
   registerAgentCommands(program);
   registerScanCommands(program);
+  registerInventoryCommands(program);
   registerAssetCommands(program);
   registerImportCommand(program);
   registerRefingerprintCommands(program);

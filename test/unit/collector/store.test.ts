@@ -42,6 +42,7 @@ describe('the SQLite store', () => {
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     for (const t of ['assets', 'asset_addresses', 'asset_macs', 'asset_services', 'batches', 'evidence', 'outbox', 'schema_migrations']) assert.ok(tables.includes(t), t);
     assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').pluck().all(), MIGRATIONS.map((m) => m.version));
+    assert.equal(MIGRATIONS[MIGRATIONS.length - 1]!.version, SCHEMA_VERSION);
     db.close();
   });
 

@@ -31,13 +31,16 @@ describe('watch: filter, --since and output', () => {
     yes('fp.os.vendor:deb');
     yes('source:sextant');
     yes('site:hq agent:agent-a mac_vendor:intel');
+    yes('(os:windows OR os:debian) AND port:22');
+    no('os:windows OR (os:debian AND port:80)');
+    yes('os_version:<12.1 os_version:>9');
   });
 
   it('refuses what it cannot read, with the position', () => {
     const err = (() => { try { compileAssetFilter('os:linux colour:red'); } catch (e) { return e as Error; } })();
-    assert.ok(isSextantError(err, 'INPUT_INVALID'));
-    assert.match(err.message, /unknown field "colour" at position 10/);
-    assert.throws(() => compileAssetFilter('name:"abc'), /unclosed quote at position 6/);
+    assert.ok(isSextantError(err, 'SEARCH_SYNTAX'));
+    assert.match(err.message, /unknown field "colour" .*at position 10/);
+    assert.throws(() => compileAssetFilter('name:"abc'), /unterminated quoted value at position 6/);
   });
 
   it('reads --since as a duration ago or an ISO time', () => {
