@@ -4,6 +4,7 @@
 // behind small interfaces. Batches run one at a time, so merges never race.
 import { componentLogger, type Logger } from '../shared/logging.ts';
 import type { Evidence } from '../shared/types.ts';
+import { refingerprintAsset } from './assets/refingerprint.ts';
 import {
   applySiteUpdate,
   assetView,
@@ -13,6 +14,7 @@ import {
   indexSite,
   memoizedRecog,
   planSiteUpdate,
+  type AssetChange,
   type AssetEvent,
   type Asset,
   type AssetView,
@@ -33,6 +35,7 @@ import { SextantError } from '../shared/errors.ts';
 import type { MergePolicy } from './merge/index.ts';
 import type { ScanFinished } from './server/types.ts';
 import { parseTargets } from '../agent/scope/targets.ts';
+import { diffAssets } from './assets/view.ts';
 
 export { openSqliteStore } from './store/index.ts';
 export { connectPublisher, createMemoryPublisher, createNoopPublisher } from './publish/index.ts';
@@ -46,6 +49,37 @@ export interface IngestBatch {
   agentId: string;
   site: string;
   records: Evidence[];
+}
+
+export interface IngestOptions {
+  /** Limits for this batch instead of the pipeline's (imports are one large batch). */
+  limits?: IngestLimits;
+  /** Records keep their own agentId (imports of evidence files); otherwise each must be the batch's. */
+  anyAgent?: boolean;
+  /** Also count the assets created and updated (imports report them). */
+  counts?: boolean;
+}
+
+export interface IngestResult {
+  stored: number;
+  duplicates: number;
+  /** With `counts`: assets this batch created, and those it changed enough to announce. */
+  created?: number;
+  updated?: number;
+}
+
+export interface RefingerprintOptions {
+  /** Which assets to replay (all when absent). */
+  select?: (view: AssetView) => boolean;
+  site?: string;
+}
+
+export interface RefingerprintResult {
+  examined: number;
+  evidence: number;
+  updated: number;
+  /** The changes per updated asset id. */
+  changes: Map<string, AssetChange[]>;
 }
 
 /** Membership in a task's scope: its targets minus its exclusions (the agent's own parser). */
@@ -100,12 +134,20 @@ export async function adjustStore(store: Store, plan: (state: SiteState) => Site
 }
 
 export interface Pipeline {
+  /** The store behind it: read paths such as the search API, and tables outside the pipeline's own flow (improvement submissions). */
+  readonly store: Store;
   /** A finished scan: in-scope addresses that did not answer leave their assets (in turn with batches). */
   scanFinished(scan: ScanFinished): Promise<SiteUpdate>;
   /** A manual merge or split, in turn with the batches; resolves after commit (events published like a batch's). */
   adjust(plan: (state: SiteState) => SiteUpdate): Promise<SiteUpdate>;
   /** Validates, stores (one transaction), fingerprints, merges and publishes. Resolves only after commit. */
-  ingest(batch: IngestBatch): Promise<{ stored: number; duplicates: number }>;
+  ingest(batch: IngestBatch, options?: IngestOptions): Promise<IngestResult>;
+  /**
+   * Replays each selected asset's stored evidence through the current engine
+   * and stores (one transaction) and publishes `updated` for those whose
+   * fingerprints changed; unchanged assets are not written and raise no event.
+   */
+  refingerprint(options?: RefingerprintOptions): Promise<RefingerprintResult>;
   assets(site?: string): Promise<AssetView[]>;
   /** One asset as stored, with its keys and merge log (after the batches before the call). */
   asset(id: string): Promise<Asset | undefined>;
@@ -270,10 +312,10 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
     updated: number;
   }
 
-  const plan = async (input: IngestBatch, received: number): Promise<Planned> => {
+  const plan = async (input: IngestBatch, received: number, options: IngestOptions = {}): Promise<Planned> => {
     const started = performance.now();
     // One import is one batch (one transaction), as large as the export: agents' limits do not fit it.
-    const batch = validateBatch(input, input.agentId.startsWith('import:') ? importLimits : limits, received);
+    const batch = validateBatch(input, options.limits ?? (input.agentId.startsWith('import:') ? importLimits : limits), received, { anyAgent: options.anyAgent === true });
     const ids = batch.records.map((r) => r.id);
     for (;;) {
       const at = epoch;
@@ -355,15 +397,76 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       created: p.created, updated: p.updated,
       ms: Math.round(performance.now() - p.started),
     }, 'batch committed');
-    return { stored: result.stored, duplicates, events: write.outbox.length };
+    return { stored: result.stored, duplicates, events: write.outbox.length, created: p.created, updated: p.updated };
   };
 
-  const runBatch = (input: IngestBatch, received: number): Promise<Awaited<ReturnType<typeof commitPlanned>>> => {
+  const runRefingerprint = async (options: RefingerprintOptions): Promise<RefingerprintResult> => {
+    const result: RefingerprintResult = { examined: 0, evidence: 0, updated: 0, changes: new Map() };
+    // TODO(search): stream the selection from the store (streamAssets(query)) instead of listing every asset.
+    const assets = await store.listAssets(options.site);
+    const bySite = new Map<string, Array<{ before: Asset; after: Asset; changes: AssetChange[] }>>();
+    // The collector's own copy is the newest (it may hold a batch the listing raced with).
+    const loaded = await sites.get(ALL_SITES);
+    for (const stored of assets) {
+      const current = loaded?.assets.get(stored.id) ?? stored;
+      if (options.select && !options.select(assetView(current))) continue;
+      result.examined++;
+      const evidence = await store.readEvidence({ assetId: current.id });
+      result.evidence += evidence.length;
+      const after = refingerprintAsset(current, evidence, evidence.map(fingerprint));
+      const changes = diffAssets(current, after);
+      if (changes.length === 0) continue;
+      const list = bySite.get(current.site) ?? [];
+      list.push({ before: current, after: { ...after, revision: current.revision + 1 }, changes });
+      bySite.set(current.site, list);
+    }
+    // Outbox entries JetStream acknowledged meanwhile are deleted by the first commit.
+    let acknowledged = published;
+    published = [];
+    try {
+      for (const [site, list] of bySite) {
+        const outbox: OutboxMessage[] = [];
+        for (const { after, changes } of list) {
+          if (!durableEvents) continue;
+          const event: AssetEvent = { event: 'updated', site, asset: assetView(after), changes };
+          const msgId = `${after.id}:${after.revision}`;
+          outbox.push({ subject: assetSubject(site, 'updated', prefix), msgId, assetId: after.id, envelope: JSON.stringify({ event: event.event, site, changes }) });
+          if (bodies.size < MAX_HELD_BODIES) bodies.set(msgId, JSON.stringify(event));
+        }
+        const at = new Date(now()).toISOString();
+        try {
+          await store.commitBatch({
+            batchId: `refingerprint-${at}-${site}`,
+            agentId: 'refingerprint',
+            site,
+            receivedAt: at,
+            evidence: [],
+            assets: list.map(({ before, after }) => ({ asset: after, previous: before })),
+            outbox,
+            published: acknowledged,
+          });
+        } catch (err) {
+          for (const m of outbox) bodies.delete(m.msgId);
+          throw err;
+        }
+        acknowledged = [];
+        if (loaded) for (const { after } of list) loaded.assets.set(after.id, after);
+        for (const { after, changes } of list) result.changes.set(after.id, changes);
+        result.updated += list.length;
+      }
+    } finally {
+      published = acknowledged.concat(published);
+    }
+    log.pipeline.info({ examined: result.examined, evidence: result.evidence, updated: result.updated }, 'refingerprint done');
+    return result;
+  };
+
+  const runBatch = (input: IngestBatch, received: number, options?: IngestOptions): Promise<Awaited<ReturnType<typeof commitPlanned>>> => {
     let self: Promise<unknown> | undefined;
     const planned = planQueue.then(async () => {
       // At most MAX_AHEAD older batches may still wait for their commit.
       while (uncommitted.indexOf(self!) > MAX_AHEAD) await uncommitted[0];
-      return plan(input, received);
+      return plan(input, received, options);
     });
     planQueue = planned.catch(() => undefined);
     // Commits follow plan order: both chains are extended in the same synchronous call.
@@ -404,16 +507,17 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
   };
 
   return {
+    store,
     adjust,
     scanFinished(scan) {
       const inScope = scopeOf(scan);
       const at = new Date(now()).toISOString();
       return adjust((state) => planScopeRelease(state, { site: scan.site, inScope, before: scan.startedAt, at, reason: `the scan of task ${scan.taskId} (${scan.targets.join(',')})` }));
     },
-    async ingest(input) {
+    async ingest(input, options) {
       if (closed) throw new Error('pipeline is closed');
       const received = now();
-      const run = runBatch(input, received);
+      const run = runBatch(input, received, options);
       // The next batch's commit waits for this one whatever its outcome.
       queue = run.catch(() => undefined);
       let outcome: Awaited<ReturnType<typeof runBatch>>;
@@ -426,7 +530,19 @@ export function createPipeline(opts: PipelineOptions): Pipeline {
       }
       // Waiting for JetStream's acknowledgements paces agents to what NATS takes; while NATS is failing, don't.
       if (outcome.events > 0 && now() >= publishPausedUntil) await drainOutbox();
-      return { stored: outcome.stored, duplicates: outcome.duplicates };
+      const result: IngestResult = { stored: outcome.stored, duplicates: outcome.duplicates };
+      if (options?.counts) Object.assign(result, { created: outcome.created, updated: outcome.updated });
+      return result;
+    },
+    async refingerprint(options = {}) {
+      if (closed) throw new Error('pipeline is closed');
+      // Like a manual adjustment: after every batch planned before it has committed, before any later one is planned.
+      const run = Promise.all([planQueue, queue]).then(() => runRefingerprint(options));
+      planQueue = run.catch(() => undefined);
+      queue = run.catch(() => undefined);
+      const outcome = await run;
+      if (outcome.updated > 0 && durableEvents && now() >= publishPausedUntil) await drainOutbox();
+      return outcome;
     },
     async asset(id) {
       await queue;

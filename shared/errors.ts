@@ -22,11 +22,24 @@ export const ErrorCodes = {
   OSDB_INVALID: 'Nmap OS database is invalid',
   OS_FINGERPRINT_INVALID: 'OS fingerprint text is invalid',
   OS_EVIDENCE_INVALID: 'OS probe evidence is invalid',
+  // Issue 5, search (SEARCH_*)
+  SEARCH_SYNTAX: 'search query is malformed',
+  SEARCH_CURSOR_INVALID: 'search cursor is invalid',
+  EXPORT_FORMAT_UNKNOWN: 'export format is unknown',
+  INVENTORY_UNAVAILABLE: 'inventory cannot be reached',
   // MERGE (issue 5): merge policy, manual merge/split, integration imports.
   MERGE_POLICY_INVALID: 'merge policy is invalid',
   MERGE_ASSET_UNKNOWN: 'no asset has that id',
   MERGE_REFUSED: 'the merge or split cannot be done',
   IMPORT_SOURCE_INVALID: 'integration export is invalid',
+  // IO (imports, refingerprint, improvements, watch)
+  IMPORT_FORMAT_UNKNOWN: 'import file is neither Nmap XML nor Sextant evidence JSONL',
+  IMPORT_MALFORMED: 'import file is malformed',
+  IMPORT_UNREADABLE: 'import file cannot be read',
+  IMPROVE_INVALID: 'fingerprint improvement submission is invalid',
+  IMPROVE_ASSET_UNKNOWN: 'no asset has that id',
+  WATCH_INVALID: 'watch options are invalid',
+  COLLECTOR_REQUEST_FAILED: 'the collector API request failed',
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

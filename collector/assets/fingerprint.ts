@@ -14,6 +14,7 @@ import type { Evidence, FingerprintCandidate } from '../../shared/types.ts';
 import type { MacObservation, ServiceComponent } from './types.ts';
 import { identitiesOfFacts, type IdentityClaim } from '../merge/index.ts';
 import { SOURCES } from './sources/index.ts';
+import { fingerprintNmapEvidence } from './sources/nmap.ts';
 
 export type RecogMatch = DbMatch & { db: RecogDb };
 export type RecogMatcher = (key: string, value: string) => RecogMatch[];
@@ -156,8 +157,24 @@ function claims(m: RecogMatch, evidenceId: string): FingerprintCandidate[] {
   return base.map((c) => ({ ...c, evidenceId }));
 }
 
+/**
+ * Imported scanners whose records need the matchers (Nmap's raw OS
+ * fingerprint goes through nmap-os-db): one file each under sources/, chosen
+ * by the record's probe name. Integrations (SOURCES) claim without matchers.
+ */
+const SCAN_SOURCES: Record<string, (record: Evidence, matchers: Matchers) => EvidenceFingerprint> = {
+  nmap: (record, matchers) => fingerprintNmapEvidence(record, matchers, { addMac: (value, out) => addMac(value, matchers.oui, out) }),
+};
+
 /** Everything one record claims. */
 export function fingerprintEvidence(record: Evidence, matchers: Matchers): EvidenceFingerprint {
+  const scanner = Object.hasOwn(SCAN_SOURCES, record.probe) ? SCAN_SOURCES[record.probe] : undefined;
+  if (scanner) {
+    const fp = withOuiCandidates(scanner(record, matchers), matchers, record.id);
+    const identities = identitiesOfFacts(record.facts, false);
+    if (identities.length > 0) fp.identities = identities;
+    return fp;
+  }
   const out: EvidenceFingerprint = { candidates: [], macs: [], names: [], components: [], problems: [] };
   const { facts } = record;
   // Integrations (agentId import:<source>) have their own file; their facts are not banners.
@@ -195,6 +212,15 @@ export function fingerprintEvidence(record: Evidence, matchers: Matchers): Evide
   for (const key of NAME_KEYS) {
     const name = facts[key]?.trim();
     if (name && name.length <= 255 && !out.names.includes(name)) out.names.push(name);
+  }
+  return out;
+}
+
+/** The MAC vendor claim for each MAC a source's record carries, as for agent evidence. */
+function withOuiCandidates(out: EvidenceFingerprint, matchers: Matchers, evidenceId: string): EvidenceFingerprint {
+  for (const mac of out.macs) {
+    const vendor = matchers.oui?.lookup(mac.mac);
+    if (vendor) out.candidates.push(ouiCandidate(vendor, evidenceId));
   }
   return out;
 }

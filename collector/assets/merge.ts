@@ -43,7 +43,8 @@ function retainCandidates(kept: FingerprintCandidate[], incoming: FingerprintCan
 }
 
 // Probe names that only show a port is open, never what speaks on it ('tcp-connect': what agents before the SYN scan called 'connect').
-const GENERIC_PROBES = new Set(['syn', 'connect', 'tcp-connect', 'tcp', 'udp', 'icmp', 'arp', 'os', 'portscan']);
+// `nmap` (an imported Nmap scan) names the scanner, not the protocol: its -sV claims carry the protocol.
+const GENERIC_PROBES = new Set(['syn', 'connect', 'tcp-connect', 'tcp', 'udp', 'icmp', 'arp', 'os', 'portscan', 'nmap']);
 
 function deriveService(svc: ServiceRecord): ServiceRecord {
   const winner = rankCandidates(svc.candidates).service;

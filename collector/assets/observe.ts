@@ -28,7 +28,8 @@ export function buildObservations(records: Evidence[], fingerprints: EvidenceFin
     const source = sourceOf(record);
     // An integration's device is its own observation: its IP (if any) is what it says, not what answered.
     const integration = source !== 'sextant' && source !== 'nmap';
-    const groupKey = integration ? `\u0000${record.id}` : record.target.ip;
+    // Keyed by agent too: an imported evidence file may hold several agents' records for one address.
+    const groupKey = integration ? `\u0000${record.id}` : `${record.target.ip}\u0000${record.agentId}`;
     let obs = byIp.get(groupKey);
     if (!obs) {
       obs = {

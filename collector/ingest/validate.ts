@@ -172,7 +172,7 @@ export function validateRecord(value: unknown, field: string, batch: { agentId: 
  * The whole batch or nothing: the first bad record rejects it (EVIDENCE_INVALID
  * or EVIDENCE_TOO_LARGE, both permanent, so the agent must not resend it).
  */
-export function validateBatch(batch: unknown, limits: IngestLimits = DEFAULT_LIMITS, now = Date.now()): EvidenceBatch {
+export function validateBatch(batch: unknown, limits: IngestLimits = DEFAULT_LIMITS, now = Date.now(), options: { anyAgent?: boolean } = {}): EvidenceBatch {
   if (!isPlainObject(batch)) throw invalid('batch', 'must be an object {batchId, agentId, site, records}');
   const batchId = checkString(batch.batchId, 'batchId', ID, '1-200 printable ASCII characters without spaces');
   const agentId = checkString(batch.agentId, 'agentId', ID, '1-200 printable ASCII characters without spaces');
@@ -184,7 +184,10 @@ export function validateBatch(batch: unknown, limits: IngestLimits = DEFAULT_LIM
   const times: TimeCache = new Map();
   const owner = { agentId, site };
   for (let i = 0; i < batch.records.length; i++) {
-    const { record, chars } = validateRecord(batch.records[i], `records[${i}]`, owner, limits, now, times);
+    // An import (anyAgent) keeps each record's own agent: one file may hold several agents' evidence.
+    const own = options.anyAgent ? (batch.records[i] as { agentId?: unknown } | null)?.agentId : undefined;
+    const recordOwner = typeof own === 'string' && ID.test(own) ? { agentId: own, site } : owner;
+    const { record, chars } = validateRecord(batch.records[i], `records[${i}]`, recordOwner, limits, now, times);
     total += chars;
     if (total > limits.maxBatchChars) throw tooLarge('records', `exceed ${limits.maxBatchChars} characters in total at records[${i}]`);
     records.push(record);

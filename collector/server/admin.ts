@@ -6,6 +6,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { isSextantError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logging.ts';
+import { handleSearchApi } from './api-search.ts';
+import type { Store } from '../store/index.ts';
 import type { CollectorServer } from './server.ts';
 import type { TaskEntry, TaskInput } from './tasks.ts';
 import { handleMergeApi, type MergeApiPipeline } from './api-merge.ts';
@@ -49,16 +51,23 @@ function readBody(req: IncomingMessage): Promise<string | undefined> {
 
 export interface AssetSource {
   assets(site?: string): Promise<unknown[]> | unknown[];
+  /** When present, /api/v1/assets?search= is served from it. */
+  readonly store?: Store;
 }
+
+/** Extra routes (one file per part, e.g. api-io.ts): true when it answered the request. */
+export type AdminRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean>;
 
 const isMergeApi = (x: unknown): x is MergeApiPipeline => typeof (x as Partial<MergeApiPipeline>).adjust === 'function' && typeof (x as Partial<MergeApiPipeline>).asset === 'function';
 
-export async function startAdminServer(listen: string, token: string, collector: CollectorServer, log: Logger, inventory?: AssetSource): Promise<AdminServer> {
+export async function startAdminServer(listen: string, token: string, collector: CollectorServer, log: Logger, inventory?: AssetSource, routes: AdminRoute[] = []): Promise<AdminServer> {
   const server: Server = createServer(async (req, res) => {
     if (!authorized(req, token)) return send(res, 401, { error: 'missing or wrong bearer token' });
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname;
+    for (const route of routes) if (await route(req, res, url)) return;
     if (req.method === 'GET' && path === '/v1/assets' && inventory) return send(res, 200, await inventory.assets(url.searchParams.get('site') ?? undefined));
+    if (inventory?.store && (await handleSearchApi(req, res, url, inventory.store))) return;
     if (req.method === 'GET' && path === '/v1/agents') return send(res, 200, collector.agents());
     if (req.method === 'GET' && path === '/v1/tasks') return send(res, 200, collector.tasks.list().map(taskView));
     if (req.method === 'POST' && path === '/v1/tasks') {

@@ -112,6 +112,81 @@ export const MIGRATIONS: Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'search index: one row per asset, a dictionary of searchable values, and which asset holds which',
+    // Filled from the stored documents on the next open (store/search-index.ts
+    // backfillSearchIndex): the fingerprint fields are derived in TypeScript, not SQL.
+    sql: `
+      -- n: the asset's stable sort/cursor key (an INTEGER PRIMARY KEY survives VACUUM; assets.rowid need not).
+      CREATE TABLE search_assets (
+        n INTEGER PRIMARY KEY,
+        asset_id TEXT NOT NULL UNIQUE,
+        site TEXT NOT NULL,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        first_ms INTEGER NOT NULL,
+        last_ms INTEGER NOT NULL,
+        alive INTEGER NOT NULL,
+        -- The (key, value) set last written, so a rescan that changes no value rewrites no row.
+        digest TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX search_assets_first ON search_assets (first_ms);
+      CREATE INDEX search_assets_last ON search_assets (last_ms);
+      CREATE INDEX search_assets_alive ON search_assets (alive);
+
+      -- One row per distinct (key, lower-cased value); num and ver are set when the value reads as a number / version.
+      CREATE TABLE search_values (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        v TEXT NOT NULL,
+        num REAL,
+        ver TEXT,
+        UNIQUE (key, v)
+      );
+      CREATE INDEX search_values_num ON search_values (key, num) WHERE num IS NOT NULL;
+      CREATE INDEX search_values_ver ON search_values (key, ver) WHERE ver IS NOT NULL;
+
+      CREATE TABLE asset_values (
+        value_id INTEGER NOT NULL,
+        n INTEGER NOT NULL,
+        PRIMARY KEY (value_id, n)
+      ) WITHOUT ROWID;
+      CREATE INDEX asset_values_n ON asset_values (n);
+
+      -- Trigram index of the values, so 'contains' terms (name:web, bare words) over millions of
+      -- distinct addresses and names find their candidates without reading every value.
+      CREATE VIRTUAL TABLE search_fts USING fts5(v, content='search_values', content_rowid='id', tokenize='trigram');
+      CREATE TRIGGER search_values_fts_insert AFTER INSERT ON search_values BEGIN
+        INSERT INTO search_fts (rowid, v) VALUES (new.id, new.v);
+      END;
+      CREATE TRIGGER search_values_fts_delete AFTER DELETE ON search_values BEGIN
+        INSERT INTO search_fts (search_fts, rowid, v) VALUES ('delete', old.id, old.v);
+      END;
+
+      CREATE TABLE search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO search_meta (key, value) VALUES ('backfill', 'pending');
+    `,
+  },
+  {
+    version: 3,
+    name: 'fingerprint improvement submissions',
+    sql: `
+      -- sextant improve: what a user says an asset is, with the asset as it was then.
+      CREATE TABLE improvements (
+        id TEXT PRIMARY KEY,
+        asset_id TEXT NOT NULL,
+        site TEXT NOT NULL,
+        submitted_at TEXT NOT NULL,
+        type TEXT,
+        os TEXT,
+        hw TEXT,
+        comment TEXT,
+        asset TEXT NOT NULL
+      );
+      CREATE INDEX improvements_asset ON improvements (asset_id);
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

@@ -7,7 +7,8 @@ import { SextantError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logging.ts';
 import { fromStored, toStored, type Asset } from '../assets/index.ts';
 import { migrate } from './migrations.ts';
-import type { BatchWrite, CommitResult, OutboxMessage, Store, StoredEvidence } from './types.ts';
+import { backfillSearchIndex, createSearchIndex, parseOrThrow, searchRow, type SearchRow, type SearchTouch } from './search-index.ts';
+import type { BatchWrite, CommitResult, Improvement, OutboxMessage, SearchPage, Store, StoredEvidence } from './types.ts';
 
 export interface SqliteStoreOptions {
   logger?: Logger | undefined;
@@ -16,6 +17,8 @@ export interface SqliteStoreOptions {
    * acknowledgement promises; NORMAL only survives a process crash, and is faster.
    */
   synchronous?: 'FULL' | 'NORMAL';
+  /** Search planning: sample hits that make a term broad (tests set 0 or Infinity to exercise both SQL spellings). */
+  searchBroadHits?: number;
 }
 
 interface EvidenceRow {
@@ -119,12 +122,17 @@ export interface EncodedBatch {
   services: Array<string | number | null>;
   outbox: string[];
   published: number[];
+  /** Search index rows of the written assets, their touched timestamps, and absorbed ids (search-index.ts). */
+  searchRows: SearchRow[];
+  searchTouch: SearchTouch[];
+  searchRemove: string[];
 }
 
 export function encodeBatch(w: BatchWrite): EncodedBatch {
   const out: EncodedBatch = {
     batchId: w.batchId, agentId: w.agentId, site: w.site, receivedAt: w.receivedAt,
     evidence: [], assets: [], seen: [], rewrite: [], deleted: (w.deleted ?? []).flatMap((d) => [d.id, d.into]), addresses: [], macs: [], services: [], outbox: [], published: w.published ?? [],
+    searchRows: [], searchTouch: [], searchRemove: (w.deleted ?? []).map((d) => d.id),
   };
   const ev = out.evidence;
   for (const { record: r, assetId } of w.evidence) {
@@ -135,6 +143,8 @@ export function encodeBatch(w: BatchWrite): EncodedBatch {
     );
   }
   for (const { asset: a, previous, seenOnly } of w.assets) {
+    if (seenOnly) out.searchTouch.push({ id: a.id, last_seen: a.last_seen, alive: a.alive });
+    else out.searchRows.push(searchRow(a));
     if (seenOnly) out.seen.push(a.last_seen, JSON.stringify(seenOf(a)), a.id);
     else out.assets.push(a.id, a.site, a.revision, a.first_seen, a.last_seen, a.alive ? 1 : 0, a.os ?? null, a.os_version ?? null, a.hw ?? null, a.type ?? null, JSON.stringify(toStored(a)), null);
     // A timestamps-only change cannot move child rows (see volatileOnly in assets/inventory.ts).
@@ -246,6 +256,30 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
   const selectOutbox = db.prepare('SELECT seq, subject, msg_id, asset_id, envelope FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?');
   const selectAsset = db.prepare('SELECT doc, seen FROM assets WHERE id = ?');
   const countEvidence = db.prepare('SELECT COUNT(*) AS n FROM evidence');
+  const insertImprovement = db.prepare(`INSERT INTO improvements (id, asset_id, site, submitted_at, type, os, hw, comment, asset)
+    VALUES (@id, @asset_id, @site, @submitted_at, @type, @os, @hw, @comment, @asset) ON CONFLICT (id) DO NOTHING`);
+  const selectImprovements = db.prepare('SELECT * FROM improvements ORDER BY submitted_at, id');
+  const readStatements = new Map<string, Database.Statement>();
+  const selectAfter = db.prepare('SELECT rowid AS r, doc, seen FROM assets WHERE rowid > ? ORDER BY rowid LIMIT ?');
+  const search = createSearchIndex(db, options.searchBroadHits);
+  const backfilled = backfillSearchIndex(db, search, function* () {
+    let after = 0;
+    for (;;) {
+      const rows = selectAfter.all(after, 1000) as Array<AssetRow & { r: number }>;
+      if (rows.length === 0) return;
+      for (const row of rows) yield assetOf(row);
+      after = rows[rows.length - 1]!.r;
+    }
+  });
+  if (backfilled > 0) options.logger?.info({ file, assets: backfilled }, 'search index built from stored assets');
+  const docsOf = (ids: string[]): Asset[] => {
+    const out: Asset[] = [];
+    for (const id of ids) {
+      const row = selectAsset.get(id) as AssetRow | undefined;
+      if (row) out.push(assetOf(row));
+    }
+    return out;
+  };
   const knownIds = evidenceIdLookup(db);
 
   const commit = db.transaction((w: EncodedBatch): CommitResult => {
@@ -274,6 +308,10 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
     insertServices(w.services);
     for (let i = 0; i < w.outbox.length; i += 4) insertOutbox.run(w.outbox[i], w.outbox[i + 1], w.outbox[i + 2], w.outbox[i + 3]);
     for (const seq of w.published) deleteOutbox.run(seq);
+    // The search index (search-index.ts), rows derived on the calling thread by encodeBatch.
+    for (const id of w.searchRemove) search.remove(id);
+    for (const row of w.searchRows) search.indexRow(row);
+    for (const t of w.searchTouch) search.touch(t);
     upsertBatch.run(w.batchId, w.agentId, w.site, w.receivedAt, w.receivedAt, records, stored, duplicates);
     return { stored, duplicates };
   });
@@ -329,8 +367,42 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         params.push(options.assetId);
       }
       params.push(options.limit ?? -1);
-      const rows = db.prepare(`SELECT * FROM evidence WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`).all(...params) as EvidenceRow[];
+      // Two shapes only; prepared once each (refingerprint reads per asset).
+      const sql = `SELECT * FROM evidence WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`;
+      let statement = readStatements.get(sql);
+      if (!statement) readStatements.set(sql, (statement = db.prepare(sql)));
+      const rows = statement.all(...params) as EvidenceRow[];
       return rows.map(toEvidence);
+    },
+    async searchAssets(query, opts) {
+      const ast = parseOrThrow(query);
+      const now = opts.now ?? new Date();
+      const after = decodeCursor(opts.cursor);
+      const limit = Math.max(1, Math.min(opts.limit, 10_000));
+      const rows = search.page(ast, now, limit + 1, after);
+      const more = rows.length > limit;
+      const pageRows = more ? rows.slice(0, limit) : rows;
+      const page: SearchPage = { assets: docsOf(pageRows.map((r) => r.asset_id)), total: opts.total === false ? undefined : search.count(ast, now) };
+      if (more) page.next = encodeCursor(pageRows[pageRows.length - 1]!.n);
+      return page;
+    },
+    async *streamAssets(query, opts = {}) {
+      const ast = parseOrThrow(query);
+      const now = opts.now ?? new Date();
+      // Pages by key, never an open cursor: the connection stays free for other work between pages.
+      let after = 0;
+      for (;;) {
+        const rows = search.page(ast, now, 500, after);
+        if (rows.length === 0) return;
+        after = rows[rows.length - 1]!.n;
+        for (const a of docsOf(rows.map((r) => r.asset_id))) yield a;
+      }
+    },
+    async countAssets(query, opts = {}) {
+      return search.count(parseOrThrow(query), opts.now ?? new Date());
+    },
+    async attributeKeys() {
+      return search.attributeKeys();
     },
     async evidenceCount() {
       return (countEvidence.get() as { n: number }).n;
@@ -345,10 +417,29 @@ export function openSqliteStore(file: string, options: SqliteStoreOptions = {}):
         for (const seq of seqs) deleteOutbox.run(seq);
       })();
     },
+    async addImprovement(i) {
+      const row = { type: null, os: null, hw: null, comment: null, ...i };
+      return insertImprovement.run(row).changes === 1;
+    },
+    async listImprovements() {
+      const rows = selectImprovements.all() as Array<Record<string, string | null>>;
+      return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as unknown as Improvement);
+    },
     async close() {
       if (closed) return;
       closed = true;
       db.close();
     },
   };
+}
+
+function encodeCursor(n: number): string {
+  return Buffer.from(`n:${n}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined || cursor === '') return 0;
+  const m = /^n:(\d{1,15})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  if (!m) throw new SextantError('SEARCH_CURSOR_INVALID', `"${cursor.slice(0, 40)}" is not a cursor this collector gave out`, { field: 'cursor' });
+  return Number(m[1]);
 }

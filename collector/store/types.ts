@@ -48,6 +48,33 @@ export interface StoredEvidence extends Evidence {
   receivedAt: string;
 }
 
+/** A fingerprint improvement submission (`sextant improve`). */
+export interface Improvement {
+  id: string;
+  asset_id: string;
+  site: string;
+  submitted_at: string;
+  type?: string;
+  os?: string;
+  hw?: string;
+  comment?: string;
+  /** The asset's view when it was submitted, JSON. */
+  asset: string;
+}
+
+export interface SearchOptions {
+  /** Anchors relative times (`last_seen:<2weeks`); default: the current time. */
+  now?: Date;
+}
+
+export interface SearchPage {
+  assets: Asset[];
+  /** Cursor of the next page; absent on the last. */
+  next?: string;
+  /** Assets matching in all (unless asked not to count). */
+  total: number | undefined;
+}
+
 export interface Store {
   readonly kind: string;
   /** Which of these evidence ids the log already holds. */
@@ -61,8 +88,18 @@ export interface Store {
   /** The evidence log in arrival order, for replays and tests. */
   readEvidence(options?: { assetId?: string; afterSeq?: number; limit?: number }): Promise<Array<StoredEvidence & { seq: number }>>;
   evidenceCount(): Promise<number>;
+  /** One page of the assets matching a runZero-style query (SEARCH_SYNTAX on a bad one), in a stable order. */
+  searchAssets(query: string, opts: SearchOptions & { limit: number; cursor?: string | undefined; total?: boolean }): Promise<SearchPage>;
+  /** Every matching asset, read page by page: never all in memory. */
+  streamAssets(query: string, opts?: SearchOptions): AsyncIterable<Asset>;
+  countAssets(query: string, opts?: SearchOptions): Promise<number>;
+  /** The fp.* keys assets hold (lower case, services' fp.service.* left out), sorted. */
+  attributeKeys(): Promise<string[]>;
   /** Outbox entries in order, after `afterSeq` (those already sent but not yet deleted are skipped that way). */
   pendingMessages(limit: number, afterSeq?: number): Promise<OutboxMessage[]>;
   deleteMessages(seqs: number[]): Promise<void>;
+  /** Records a submission; false when one with this id exists already. */
+  addImprovement(improvement: Improvement): Promise<boolean>;
+  listImprovements(): Promise<Improvement[]>;
   close(): Promise<void>;
 }

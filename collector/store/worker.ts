@@ -15,7 +15,7 @@ import { SextantError, type ErrorCode } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logging.ts';
 import { encodeBatch, evidenceIdLookup, type SqliteStoreOptions } from './sqlite.ts';
 import type { SerializedError, WorkerReply, WorkerRequest } from './sqlite-worker.ts';
-import type { Store } from './types.ts';
+import type { Store, SearchPage } from './types.ts';
 
 function revive(e: SerializedError): Error {
   const err = e.code && e.detail !== undefined && e.name === 'SextantError'
@@ -116,8 +116,23 @@ export async function openSqliteStoreInWorker(file: string, options: SqliteStore
     getAsset: (id) => call('getAsset', id),
     readEvidence: (opts) => call('readEvidence', opts),
     evidenceCount: () => call('evidenceCount'),
+    // Search runs on the worker's connection (Dates cross the thread boundary by structured clone).
+    searchAssets: (query, opts) => call('searchAssets', query, opts),
+    countAssets: (query, opts) => call('countAssets', query, opts),
+    attributeKeys: () => call('attributeKeys'),
+    async *streamAssets(query, opts = {}) {
+      const now = opts.now ?? new Date();
+      let cursor: string | undefined;
+      do {
+        const page = await call<SearchPage>('searchAssets', query, { limit: 500, cursor, total: false, now });
+        yield* page.assets;
+        cursor = page.next;
+      } while (cursor);
+    },
     pendingMessages: (limit, afterSeq) => call('pendingMessages', limit, afterSeq),
     deleteMessages: (seqs) => call('deleteMessages', seqs),
+    addImprovement: (improvement) => call('addImprovement', improvement),
+    listImprovements: () => call('listImprovements'),
     close() {
       closed ??= (async () => {
         reader.close();

@@ -119,7 +119,10 @@ export function registerCollectorCommands(program: Command): void {
       };
       addAll(tasks);
       if (opts.tasksFile) addAll(readTasksFile(opts.tasksFile));
-      const admin = opts.admin ? await startAdminServer(opts.admin === true ? DEFAULT_ADMIN : opts.admin, token, server, componentLogger('collector-admin'), pipeline) : undefined;
+      const { ioRoutes } = await import('../../collector/server/api-io.ts');
+      const adminLog = componentLogger('collector-admin');
+      const routes = [ioRoutes(pipeline, adminLog)];
+      const admin = opts.admin ? await startAdminServer(opts.admin === true ? DEFAULT_ADMIN : opts.admin, token, server, adminLog, pipeline, routes) : undefined;
       process.stdout.write(`collector: agents dial ${opts.listen.replace(/:\d+$/, '')}:${server.port}${admin ? `; admin http://${(opts.admin === true ? DEFAULT_ADMIN : String(opts.admin)).replace(/:\d+$/, '')}:${admin.port}` : ''}\n`);
       const onHup = () => {
         if (!opts.tasksFile) return;

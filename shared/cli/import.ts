@@ -1,7 +1,7 @@
 // `sextant import FILE`: files into the inventory, one transaction per file.
 // `--source intune|crowdstrike|azuread` reads an integration's device export
-// (import-source.ts, MERGE); without it, Nmap XML and evidence JSONL (IO) —
-// the hook below is where that importer is called.
+// (import-source.ts, MERGE); without it, Nmap XML or evidence JSONL, told
+// apart by content (import-scan.ts, IO).
 import type { Command } from 'commander';
 import { openPipeline } from '../../collector/server/index.ts';
 import { loadConfig } from '../config.ts';
@@ -10,6 +10,7 @@ import { componentLogger } from '../logging.ts';
 import { readFileSync } from 'node:fs';
 import { collectorRequest } from './asset.ts';
 import { importSourceFile, IMPORT_LIMITS, readSourceExport } from './import-source.ts';
+import { runScanImport } from './import-scan.ts';
 
 interface ImportOptions {
   source?: string;
@@ -18,22 +19,24 @@ interface ImportOptions {
   nats?: string;
   collector?: string;
   token?: string;
+  json?: boolean;
 }
 
 export function registerImportCommand(program: Command): void {
   program
     .command('import <file>')
-    .description('import a file into the inventory: an integration export (--source) or a scan file')
+    .description('import a file into the inventory: an integration export (--source), or a scan file (Nmap XML with -O/-sV, Sextant evidence JSONL); re-importing changes nothing')
     .option('--source <name>', 'integration device export: intune (Graph managedDevices), crowdstrike (devices/entities/devices/v2), azuread (Graph devices)')
-    .option('--site <site>', 'site of the imported devices (default: none, they join assets of any site)')
+    .option('--site <site>', 'site of the imported devices (integrations default: none, they join assets of any site; Nmap XML: local; evidence JSONL: the records\' own)')
     .option('--db <file>', 'inventory file (default SEXTANT_DB, else ./sextant.db)')
     .option('--nats <url>', 'publish asset events to this NATS server (default SEXTANT_NATS_URL)')
     .option('--collector <url>', "send it to a running collector's admin endpoint instead of opening --db")
     .option('--token <token>', 'the enrolment token for --collector (default SEXTANT_ENROL_TOKEN)')
+    .option('--json', 'scan files: print the summary as JSON')
     .action(async (file: string, opts: ImportOptions) => {
       if (!opts.source) {
-        // IO's Nmap XML / evidence JSONL importer is called here.
-        throw new SextantError('INPUT_INVALID', 'name the export with --source intune|crowdstrike|azuread (Nmap XML and evidence JSONL import is not in this build)', { file });
+        await runScanImport(file, opts);
+        return;
       }
       const report = (r: { devices: number; stored: number; duplicates: number }) => {
         const what = r.stored === 0 && r.devices > 0 ? 'nothing changed (already imported)' : `${r.stored} new, ${r.duplicates} already known`;

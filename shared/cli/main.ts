@@ -1,6 +1,7 @@
 // The `sextant` command line: one commander program, one module per command group.
 import { Command } from 'commander';
 import { registerFingerprintCommands } from './fingerprints.ts';
+import { registerInventoryCommands } from './inventory.ts';
 import { registerAgentCommands } from './agent.ts';
 import { registerCollectorCommands } from './collector.ts';
 import { registerOsCommands } from './os.ts';
@@ -8,6 +9,9 @@ import { registerOsScanCommand } from './os-scan.ts';
 import { registerScanCommands } from './scan.ts';
 import { registerAssetCommands } from './asset.ts';
 import { registerImportCommand } from './import.ts';
+import { registerRefingerprintCommands } from './refingerprint.ts';
+import { registerWatchCommands } from './watch.ts';
+import { registerImproveCommands } from './improve.ts';
 import { runProgram } from './run.ts';
 
 export function buildProgram(): Command {
@@ -26,8 +30,12 @@ export function buildProgram(): Command {
   registerCollectorCommands(program);
   registerAgentCommands(program);
   registerScanCommands(program);
+  registerInventoryCommands(program);
   registerAssetCommands(program);
   registerImportCommand(program);
+  registerRefingerprintCommands(program);
+  registerWatchCommands(program);
+  registerImproveCommands(program);
   return program;
 }
 

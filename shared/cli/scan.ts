@@ -22,6 +22,7 @@ interface ScanCliOptions {
   os?: boolean;
   raw: boolean;
   progress: boolean;
+  evidence?: string;
 }
 
 const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -44,6 +45,7 @@ export function registerScanCommands(program: Command): void {
     .option('--os', 'TCP/IP OS detection (needs root)')
     .option('--no-raw', 'no raw sockets (no ICMP echo, no OS detection; ports by TCP connect instead of SYN)')
     .option('--no-progress', 'no progress bar, even on a terminal')
+    .option('--evidence <file>', 'also write the evidence, one JSON record per line (what `sextant import` reads)')
     .action(async (targets: string[], opts: ScanCliOptions) => {
       const { agentIdFor, openPipeline } = await import('../../collector/server/index.ts');
       const { createBatcher, itemToEvidence, openRawAccess, runScanTask } = await import('../../agent/index.ts');
@@ -66,8 +68,20 @@ export function registerScanCommands(program: Command): void {
       let records = 0;
       let ingest: Promise<unknown> = Promise.resolve();
       let failure: unknown;
+      let evidenceOut: number | undefined;
+      if (opts.evidence) {
+        const { openSync } = await import('node:fs');
+        try {
+          evidenceOut = openSync(opts.evidence, 'w');
+        } catch (err) {
+          await pipeline.close();
+          throw new SextantError('INPUT_INVALID', `cannot write the evidence file: ${(err as Error).message}`, { file: opts.evidence }, err);
+        }
+      }
+      const { writeSync, closeSync } = await import('node:fs');
       const batcher = createBatcher((batch) => {
         const evidence = batch.records.map((r) => itemToEvidence(r, agentId, opts.site));
+        if (evidenceOut !== undefined) writeSync(evidenceOut, evidence.map((e) => `${JSON.stringify(e)}\n`).join(''));
         ingest = ingest.then(() => pipeline.ingest({ batchId: batch.batchId, agentId, site: opts.site, records: evidence })).catch((err: unknown) => {
           failure ??= err;
         });
@@ -102,6 +116,7 @@ export function registerScanCommands(program: Command): void {
       process.off('SIGINT', stop);
       batcher.flush();
       batcher.close();
+      if (evidenceOut !== undefined) closeSync(evidenceOut);
       await ingest;
       bar?.stop();
       rawAccess?.close();

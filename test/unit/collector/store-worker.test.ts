@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { indexSite, planSiteUpdate, type Asset } from '../../../collector/assets/index.ts';
-import { openSqliteStore, openSqliteStoreInWorker, SCHEMA_VERSION, type BatchWrite } from '../../../collector/store/index.ts';
+import { MIGRATIONS, openSqliteStore, openSqliteStoreInWorker, SCHEMA_VERSION, type BatchWrite } from '../../../collector/store/index.ts';
 import { isSextantError } from '../../../shared/errors.ts';
 import { AGENT, record, SITE, tempDir } from './support.ts';
 
@@ -53,7 +53,8 @@ describe('the SQLite store on a worker thread', () => {
     await store.close();
     await store.close();
     const db = new Database(file, { readonly: true });
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').pluck().all(), [SCHEMA_VERSION]);
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').pluck().all(), MIGRATIONS.map((m) => m.version));
+    assert.equal(MIGRATIONS[MIGRATIONS.length - 1]!.version, SCHEMA_VERSION);
     db.close();
     const same = openSqliteStore(file);
     const [back] = await same.readEvidence();

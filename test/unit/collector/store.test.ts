@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { indexSite, planSiteUpdate, type Asset } from '../../../collector/assets/index.ts';
-import { openSqliteStore, SCHEMA_VERSION, type BatchWrite } from '../../../collector/store/index.ts';
+import { MIGRATIONS, openSqliteStore, SCHEMA_VERSION, type BatchWrite } from '../../../collector/store/index.ts';
 import { isSextantError } from '../../../shared/errors.ts';
 import { AGENT, record, SITE, tempDir } from './support.ts';
 
@@ -41,7 +41,8 @@ describe('the SQLite store', () => {
     assert.equal(db.pragma('journal_mode', { simple: true }), 'wal');
     const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
     for (const t of ['assets', 'asset_addresses', 'asset_macs', 'asset_services', 'batches', 'evidence', 'outbox', 'schema_migrations']) assert.ok(tables.includes(t), t);
-    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').pluck().all(), [SCHEMA_VERSION]);
+    assert.deepEqual(db.prepare('SELECT version FROM schema_migrations').pluck().all(), MIGRATIONS.map((m) => m.version));
+    assert.equal(MIGRATIONS[MIGRATIONS.length - 1]!.version, SCHEMA_VERSION);
     db.close();
   });
 
@@ -67,7 +68,7 @@ describe('the SQLite store', () => {
     assert.equal((await store.pendingMessages(10)).length, 0);
     await store.close();
     const db = new Database(file, { readonly: true });
-    assert.equal(db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get(), 1);
+    assert.equal(db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck().get(), MIGRATIONS.length);
     assert.deepEqual(db.prepare('SELECT address, asset_id FROM asset_addresses').all(), [{ address: '198.18.1.2', asset_id: asset.id }]);
     assert.deepEqual(db.prepare('SELECT port, protocol FROM asset_services').all(), [{ port: 22, protocol: 'ssh' }]);
     db.close();
