@@ -8,6 +8,7 @@ import { isSextantError } from '../../shared/errors.ts';
 import type { Logger } from '../../shared/logging.ts';
 import { handleSearchApi } from './api-search.ts';
 import type { Store } from '../store/index.ts';
+import { readBody, sendJson } from './http.ts';
 import type { CollectorServer } from './server.ts';
 import type { TaskEntry, TaskInput } from './tasks.ts';
 import { handleMergeApi, type MergeApiPipeline } from './api-merge.ts';
@@ -28,26 +29,6 @@ function authorized(req: IncomingMessage, token: string): boolean {
   return timingSafeEqual(createHash('sha256').update(given).digest(), createHash('sha256').update(token).digest());
 }
 
-function send(res: ServerResponse, code: number, body: unknown) {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(`${JSON.stringify(body)}\n`);
-}
-
-function readBody(req: IncomingMessage): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(undefined));
-  });
-}
 
 export interface AssetSource {
   assets(site?: string): Promise<unknown[]> | unknown[];
@@ -62,33 +43,33 @@ const isMergeApi = (x: unknown): x is MergeApiPipeline => typeof (x as Partial<M
 
 export async function startAdminServer(listen: string, token: string, collector: CollectorServer, log: Logger, inventory?: AssetSource, routes: AdminRoute[] = []): Promise<AdminServer> {
   const server: Server = createServer(async (req, res) => {
-    if (!authorized(req, token)) return send(res, 401, { error: 'missing or wrong bearer token' });
+    if (!authorized(req, token)) return sendJson(res, 401, { error: 'missing or wrong bearer token' });
     const url = new URL(req.url ?? '/', 'http://admin');
     const path = url.pathname;
     for (const route of routes) if (await route(req, res, url)) return;
-    if (req.method === 'GET' && path === '/v1/assets' && inventory) return send(res, 200, await inventory.assets(url.searchParams.get('site') ?? undefined));
+    if (req.method === 'GET' && path === '/v1/assets' && inventory) return sendJson(res, 200, await inventory.assets(url.searchParams.get('site') ?? undefined));
     if (inventory?.store && (await handleSearchApi(req, res, url, inventory.store))) return;
-    if (req.method === 'GET' && path === '/v1/agents') return send(res, 200, collector.agents());
-    if (req.method === 'GET' && path === '/v1/tasks') return send(res, 200, collector.tasks.list().map(taskView));
+    if (req.method === 'GET' && path === '/v1/agents') return sendJson(res, 200, collector.agents());
+    if (req.method === 'GET' && path === '/v1/tasks') return sendJson(res, 200, collector.tasks.list().map(taskView));
     if (req.method === 'POST' && path === '/v1/tasks') {
-      const text = await readBody(req);
-      if (text === undefined) return send(res, 413, { error: `body larger than ${MAX_BODY} bytes` });
+      const text = await readBody(req, MAX_BODY);
+      if (text === undefined) return sendJson(res, 413, { error: `body larger than ${MAX_BODY} bytes` });
       let input: TaskInput;
       try {
         input = JSON.parse(text) as TaskInput;
       } catch {
-        return send(res, 400, { error: 'body is not JSON' });
+        return sendJson(res, 400, { error: 'body is not JSON' });
       }
       try {
         const entry = collector.tasks.add(input);
         log.info({ taskId: entry.task.taskId, site: entry.site, targets: entry.task.targets }, 'task added');
-        return send(res, 201, taskView(entry));
+        return sendJson(res, 201, taskView(entry));
       } catch (err) {
-        return send(res, 400, { error: isSextantError(err) ? err.message : String(err) });
+        return sendJson(res, 400, { error: isSextantError(err) ? err.message : String(err) });
       }
     }
     if (isMergeApi(inventory) && (await handleMergeApi(req, res, url, inventory))) return;
-    return send(res, 404, { error: 'not found' });
+    return sendJson(res, 404, { error: 'not found' });
   });
   const { host, port } = splitHostPort(listen);
   await new Promise<void>((resolve, reject) => {

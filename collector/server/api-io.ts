@@ -11,43 +11,26 @@ import { IMPORT_LIMITS } from '../import/index.ts';
 import type { IngestBatch, Pipeline } from '../pipeline.ts';
 import { compileAssetFilter } from '../publish/asset-filter.ts';
 import type { AdminRoute } from './admin.ts';
+import { readBody, sendJson } from './http.ts';
 
 /** An import is one batch of up to IMPORT_LIMITS.maxBatchChars characters, plus JSON syntax. */
 const MAX_IMPORT_BODY = 512 * 1024 * 1024;
 const MAX_BODY = 64 * 1024;
 
-function send(res: ServerResponse, code: number, body: unknown): true {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(`${JSON.stringify(body)}\n`);
-  return true;
-}
-
-function readJson(req: IncomingMessage, max: number): Promise<{ ok: true; value: unknown } | { ok: false; status: number; error: string }> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        resolve({ ok: false, status: 413, error: `body larger than ${max} bytes` });
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => {
-      try {
-        resolve({ ok: true, value: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
-      } catch {
-        resolve({ ok: false, status: 400, error: 'body is not JSON' });
-      }
-    });
-    req.on('error', () => resolve({ ok: false, status: 400, error: 'body could not be read' }));
-  });
+async function readJson(req: IncomingMessage, max: number): Promise<{ ok: true; value: unknown } | { ok: false; status: number; error: string }> {
+  const text = await readBody(req, max);
+  if (text === undefined) return { ok: false, status: 413, error: `body larger than ${max} bytes, or not readable` };
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch {
+    return { ok: false, status: 400, error: 'body is not JSON' };
+  }
 }
 
 function failure(res: ServerResponse, err: unknown, log: Logger): true {
-  if (isSextantError(err)) return send(res, err.code === 'IMPROVE_ASSET_UNKNOWN' ? 404 : 400, { error: err.message, code: err.code });
+  if (isSextantError(err)) return sendJson(res, err.code === 'IMPROVE_ASSET_UNKNOWN' ? 404 : 400, { error: err.message, code: err.code });
   log.error({ err }, 'admin request failed');
-  return send(res, 500, { error: 'internal error; see the collector log' });
+  return sendJson(res, 500, { error: 'internal error; see the collector log' });
 }
 
 export function ioRoutes(pipeline: Pipeline, log: Logger): AdminRoute {
@@ -57,43 +40,43 @@ export function ioRoutes(pipeline: Pipeline, log: Logger): AdminRoute {
     const post = req.method === 'POST';
     if (post && path === '/v1/import/evidence') {
       const body = await readJson(req, MAX_IMPORT_BODY);
-      if (!body.ok) return send(res, body.status, { error: body.error });
+      if (!body.ok) return sendJson(res, body.status, { error: body.error });
       try {
-        return send(res, 200, await pipeline.ingest(body.value as IngestBatch, { limits: IMPORT_LIMITS, anyAgent: true, counts: true }));
+        return sendJson(res, 200, await pipeline.ingest(body.value as IngestBatch, { limits: IMPORT_LIMITS, anyAgent: true, counts: true }));
       } catch (err) {
         return failure(res, err, log);
       }
     }
     if (post && path === '/v1/refingerprint') {
       const body = await readJson(req, MAX_BODY);
-      if (!body.ok) return send(res, body.status, { error: body.error });
+      if (!body.ok) return sendJson(res, body.status, { error: body.error });
       const { query, site } = (body.value ?? {}) as { query?: unknown; site?: unknown };
       try {
         const select = compileAssetFilter(typeof query === 'string' ? query : '');
         const r = await pipeline.refingerprint({ select, ...(typeof site === 'string' ? { site } : {}) });
-        return send(res, 200, { examined: r.examined, evidence: r.evidence, updated: r.updated, changes: Object.fromEntries(r.changes) });
+        return sendJson(res, 200, { examined: r.examined, evidence: r.evidence, updated: r.updated, changes: Object.fromEntries(r.changes) });
       } catch (err) {
         return failure(res, err, log);
       }
     }
     if (post && path === '/v1/improvements') {
       const body = await readJson(req, MAX_BODY);
-      if (!body.ok) return send(res, body.status, { error: body.error });
+      if (!body.ok) return sendJson(res, body.status, { error: body.error });
       const v = (body.value ?? {}) as Record<string, unknown>;
       const text = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined);
       try {
         const improvement = buildImprovement(await findAsset(pipeline.store, text('asset') ?? ''), { type: text('type'), os: text('os'), hw: text('hw'), comment: text('comment') });
         const added = await pipeline.store.addImprovement(improvement);
-        return send(res, added ? 201 : 200, { improvement, added });
+        return sendJson(res, added ? 201 : 200, { improvement, added });
       } catch (err) {
         return failure(res, err, log);
       }
     }
-    if (req.method === 'GET' && path === '/v1/improvements') return send(res, 200, await pipeline.store.listImprovements());
+    if (req.method === 'GET' && path === '/v1/improvements') return sendJson(res, 200, await pipeline.store.listImprovements());
     if (req.method === 'GET' && path === '/v1/improvements/export') {
       try {
         keys ??= recogKeyPredicate();
-        return send(res, 200, await exportImprovements(pipeline.store, keys));
+        return sendJson(res, 200, await exportImprovements(pipeline.store, keys));
       } catch (err) {
         return failure(res, err, log);
       }

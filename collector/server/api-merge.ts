@@ -11,6 +11,7 @@ import { planManualMerge, planManualSplit, type Asset, type SiteState, type Site
 import { INTEGRATION_SITE, IDENTITY_KINDS, type IdentityKind } from '../merge/index.ts';
 import { isSextantError, SextantError } from '../../shared/errors.ts';
 import { readSourceExport } from '../../shared/cli/import-source.ts';
+import { readBody, sendJson } from './http.ts';
 import type { IngestBatch, IngestResult } from './types.ts';
 
 /** What these routes need of the pipeline (collector/pipeline.ts Pipeline has all of it). */
@@ -23,30 +24,8 @@ export interface MergeApiPipeline {
 const MAX_IMPORT_BODY = 256 * 1024 * 1024;
 const MAX_JSON_BODY = 64 * 1024;
 
-function reply(res: ServerResponse, code: number, body: unknown): true {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(`${JSON.stringify(body)}\n`);
-  return true;
-}
-
-function body(req: IncomingMessage, max: number): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > max) {
-        resolve(undefined);
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', () => resolve(undefined));
-  });
-}
-
 async function json(req: IncomingMessage): Promise<Record<string, unknown>> {
-  const text = await body(req, MAX_JSON_BODY);
+  const text = await readBody(req, MAX_JSON_BODY);
   if (text === undefined) throw new SextantError('INPUT_INVALID', `body larger than ${MAX_JSON_BODY} bytes`);
   try {
     const v = JSON.parse(text) as unknown;
@@ -78,20 +57,20 @@ export async function handleMergeApi(req: IncomingMessage, res: ServerResponse, 
     if (req.method === 'POST' && path === '/v1/import') {
       const source = str(url.searchParams.get('source') ?? undefined, 'source');
       const site = url.searchParams.get('site') ?? undefined;
-      const text = await body(req, MAX_IMPORT_BODY);
-      if (text === undefined) return reply(res, 413, { error: `export larger than ${MAX_IMPORT_BODY} bytes` });
+      const text = await readBody(req, MAX_IMPORT_BODY);
+      if (text === undefined) return sendJson(res, 413, { error: `export larger than ${MAX_IMPORT_BODY} bytes` });
       const records = readSourceExport('request body', text, { source, ...(site ? { site } : {}) });
-      if (records.length === 0) return reply(res, 200, { devices: 0, stored: 0, duplicates: 0 });
+      if (records.length === 0) return sendJson(res, 200, { devices: 0, stored: 0, duplicates: 0 });
       const batchId = `import:${source}:${createHash('sha256').update(text).digest('hex').slice(0, 32)}`;
       const result = await pipeline.ingest({ batchId, agentId: `import:${source}`, site: site ?? INTEGRATION_SITE, records });
-      return reply(res, 200, { devices: records.length, ...result });
+      return sendJson(res, 200, { devices: records.length, ...result });
     }
     if (req.method === 'POST' && path === '/v1/merge') {
       const b = await json(req);
       if (!Array.isArray(b.ids) || !b.ids.every((x) => typeof x === 'string')) throw new SextantError('INPUT_INVALID', 'must be an array of asset ids', { field: 'ids' });
       const at = new Date().toISOString();
       const update = await pipeline.adjust((state) => planManualMerge(state, b.ids as string[], at, typeof b.reason === 'string' ? b.reason : undefined));
-      return reply(res, 200, { merged: [...update.changed.values()].filter((e) => e.mergedInto).map((e) => e.after.id), into: (b.ids as string[])[0] });
+      return sendJson(res, 200, { merged: [...update.changed.values()].filter((e) => e.mergedInto).map((e) => e.after.id), into: (b.ids as string[])[0] });
     }
     if (req.method === 'POST' && path === '/v1/split') {
       const b = await json(req);
@@ -100,16 +79,16 @@ export async function handleMergeApi(req: IncomingMessage, res: ServerResponse, 
       const part = b.address !== undefined ? { address: str(b.address, 'address') } : { key: parseKeyText(str(b.key, 'key')) };
       const at = new Date().toISOString();
       const update = await pipeline.adjust((state) => planManualSplit(state, id, part, at, typeof b.reason === 'string' ? b.reason : undefined));
-      return reply(res, 200, { id, split: [...update.changed.values()].find((e) => e.event === 'created')?.after.id });
+      return sendJson(res, 200, { id, split: [...update.changed.values()].find((e) => e.event === 'created')?.after.id });
     }
     const explain = /^\/v1\/assets\/([^/]+)\/explain$/.exec(path);
     if (req.method === 'GET' && explain) {
       const asset = await pipeline.asset(decodeURIComponent(explain[1]!));
-      if (!asset) return reply(res, 404, { error: `no asset ${explain[1]}` });
-      return reply(res, 200, asset);
+      if (!asset) return sendJson(res, 404, { error: `no asset ${explain[1]}` });
+      return sendJson(res, 200, asset);
     }
   } catch (err) {
-    if (isSextantError(err)) return reply(res, err.code === 'MERGE_ASSET_UNKNOWN' ? 404 : 400, { error: err.message, code: err.code });
+    if (isSextantError(err)) return sendJson(res, err.code === 'MERGE_ASSET_UNKNOWN' ? 404 : 400, { error: err.message, code: err.code });
     throw err;
   }
   return false;

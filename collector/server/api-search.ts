@@ -6,20 +6,16 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isSextantError } from '../../shared/errors.ts';
 import { parseQuery, searchableView } from '../search/index.ts';
 import type { Store } from '../store/index.ts';
+import { sendJson } from './http.ts';
 
 export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
-
-function send(res: ServerResponse, code: number, body: unknown) {
-  res.writeHead(code, { 'content-type': 'application/json' });
-  res.end(`${JSON.stringify(body)}\n`);
-}
 
 /** Serves the route when it is one of ours; false otherwise. */
 export async function handleSearchApi(req: IncomingMessage, res: ServerResponse, url: URL, store: Store): Promise<boolean> {
   if (req.method !== 'GET') return false;
   if (url.pathname === '/api/v1/assets/attribute-keys') {
-    send(res, 200, await store.attributeKeys());
+    sendJson(res, 200, await store.attributeKeys());
     return true;
   }
   if (url.pathname !== '/api/v1/assets') return false;
@@ -27,17 +23,17 @@ export async function handleSearchApi(req: IncomingMessage, res: ServerResponse,
   const limitText = url.searchParams.get('limit');
   const limit = limitText === null ? DEFAULT_PAGE : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE) {
-    send(res, 400, { error: `limit must be an integer from 1 to ${MAX_PAGE}`, code: 'INPUT_INVALID', field: 'limit' });
+    sendJson(res, 400, { error: `limit must be an integer from 1 to ${MAX_PAGE}`, code: 'INPUT_INVALID', field: 'limit' });
     return true;
   }
   try {
     parseQuery(search); // a bad query is answered here, with its position (which does not cross the store's worker)
     const cursor = url.searchParams.get('cursor') ?? undefined;
     const page = await store.searchAssets(search, { limit, cursor, total: url.searchParams.get('total') !== 'false' });
-    send(res, 200, { assets: page.assets.map(searchableView), total: page.total ?? null, ...(page.next ? { next: page.next } : {}) });
+    sendJson(res, 200, { assets: page.assets.map(searchableView), total: page.total ?? null, ...(page.next ? { next: page.next } : {}) });
   } catch (err) {
     if (isSextantError(err)) {
-      send(res, 400, { error: err.message, code: err.code, ...('position' in err ? { position: (err as { position: number }).position } : {}) });
+      sendJson(res, 400, { error: err.message, code: err.code, ...('position' in err ? { position: (err as { position: number }).position } : {}) });
     } else throw err;
   }
   return true;
