@@ -65,7 +65,10 @@ function makeAsset(i: number): Asset {
   const last = NOW - Math.floor(rnd() * 120 * DAY);
   const first = last - Math.floor(rnd() * 300 * DAY);
   const iso = (t: number) => new Date(t).toISOString();
-  const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+  // 100,000 assets a site, numbered inside the test range 198.18.0.0/15 (131,072 addresses),
+  // so the same address recurs once in each of the 10 sites, as IPs may across sites.
+  const j = Math.floor(i / 10);
+  const ip = `198.${18 + (j >> 16)}.${(j >> 8) & 255}.${j & 255}`;
   const mac = `02:00:${[(i >> 24) & 255, (i >> 16) & 255, (i >> 8) & 255, i & 255].map((b) => b.toString(16).padStart(2, '0')).join(':')}`;
   const candidates: FingerprintCandidate[] = [];
   if (rnd() < 0.9) {
@@ -180,7 +183,7 @@ const QUERIES = [
   'os_version:<20.04',
   'port:22 AND product:openssh',
   'last_seen:<2weeks',
-  'address:=10.0.4.5',
+  'address:=198.18.4.5',
   'mac_vendor:dell AND NOT alive:f',
   'type:server OR type:switch',
   'has:fp.hw.vendor AND site:site-3',

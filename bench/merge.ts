@@ -32,7 +32,9 @@ export function syntheticObservations(count: number): Observation[] {
   while (out.length < count) {
     device++;
     const site = sites[device % 4]!;
-    const ip = `10.${device >> 16}.${(device >> 8) & 0xff}.${device & 0xff}`;
+    // Addresses are data (nothing is sent), kept in the test range all the same:
+    // first addresses in 198.18.0.0/16, moved ones in 198.19.0.0/17, second interfaces in 198.19.128.0/17.
+    const ip = `198.18.${(device >> 8) & 0xff}.${device & 0xff}`;
     const randomized = rand() < 0.03;
     const m = randomized ? mac(device, '02:aa:bb') : mac(device);
     const keys: IdentityClaim[] = [];
@@ -44,12 +46,12 @@ export function syntheticObservations(count: number): Observation[] {
     const moves = rand() < 0.05;
     for (let i = 0; i < seen && out.length < count; i++) {
       const at = t(device % 500 + i * 24);
-      const address = moves && i > 0 ? `10.200.${(device >> 8) & 0xff}.${device & 0xff}` : ip;
+      const address = moves && i > 0 ? `198.19.${(device >> 8) & 0x7f}.${device & 0xff}` : ip;
       // Keys in parts: the MAC always (ARP on the segment), other keys sometimes.
       const part = keys.filter(() => rand() < 0.7);
       out.push({ site, ip: address, agentId: `agent-${site}`, macs: [{ mac: m }], names: [], candidates: [], services: [], firstSeen: at, lastSeen: at, evidenceIds: [`e${out.length}`], identities: part });
       if (multi && out.length < count) {
-        out.push({ site, ip: `10.100.${(device >> 8) & 0xff}.${device & 0xff}`, agentId: `agent-${site}`, macs: [{ mac: mac(device, '00:50:56') }], names: [], candidates: [], services: [], firstSeen: at, lastSeen: at, evidenceIds: [`e${out.length}`], identities: keys.filter((k) => k.kind === 'ssh_hostkey') });
+        out.push({ site, ip: `198.19.${128 | ((device >> 8) & 0x7f)}.${device & 0xff}`, agentId: `agent-${site}`, macs: [{ mac: mac(device, '00:50:56') }], names: [], candidates: [], services: [], firstSeen: at, lastSeen: at, evidenceIds: [`e${out.length}`], identities: keys.filter((k) => k.kind === 'ssh_hostkey') });
       }
     }
     if (rand() < 0.1 && out.length < count && !randomized) {

@@ -69,8 +69,8 @@ describe('merging through the pipeline and the store', () => {
 
   it('keeps an asset seen from two sites as one, with its addresses under their sites', async () => {
     const { file, publisher, pipeline: p } = open();
-    await p.ingest(batch('hq', [arp('hq', '10.0.0.5', '00:1b:21:00:00:05'), ssh('hq', '10.0.0.5', 'SHA256:roam')]));
-    await p.ingest(batch('branch', [ssh('branch', '10.0.0.5', 'SHA256:roam', T1)]));
+    await p.ingest(batch('hq', [arp('hq', '198.18.50.5', '00:1b:21:00:00:05'), ssh('hq', '198.18.50.5', 'SHA256:roam')]));
+    await p.ingest(batch('branch', [ssh('branch', '198.18.50.5', 'SHA256:roam', T1)]));
     const list = await p.assets();
     assert.equal(list.length, 1);
     assert.deepEqual(list[0]!.sites, ['hq', 'branch']);
@@ -80,7 +80,7 @@ describe('merging through the pipeline and the store', () => {
     const db = new Database(file, { readonly: true });
     const rows = db.prepare('SELECT site, address FROM asset_addresses ORDER BY site').all();
     db.close();
-    assert.deepEqual(rows, [{ site: 'branch', address: '10.0.0.5' }, { site: 'hq', address: '10.0.0.5' }]);
+    assert.deepEqual(rows, [{ site: 'branch', address: '198.18.50.5' }, { site: 'hq', address: '198.18.50.5' }]);
   });
 
   it('merges an Intune export into the scanned asset in one batch, and a re-import changes nothing', async () => {

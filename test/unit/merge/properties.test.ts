@@ -66,7 +66,7 @@ describe('merge properties', () => {
         for (const b of batches) {
           // One batch comes from one site (one agent).
           const site = b[0]!.site;
-          ingest(s, b.map((x) => ev(site, { ip: `10.0.0.${x.host}`, port: x.port, transport: 'tcp' }, 'connect', {})));
+          ingest(s, b.map((x) => ev(site, { ip: `198.18.50.${x.host}`, port: x.port, transport: 'tcp' }, 'connect', {})));
         }
         for (const a of assets(s)) {
           assert.equal((a.sites ?? [a.site]).length, 1, JSON.stringify(a.sites));

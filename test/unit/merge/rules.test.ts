@@ -104,25 +104,25 @@ describe('merge rules', () => {
 
   it('joins sites by SSH host key, never by IP alone; the asset keeps its sites', () => {
     const s = inventory();
-    ingest(s, [ssh('hq', '10.0.0.5', 'SHA256:roamer'), arp('hq', '10.0.0.5', '00:1b:21:00:00:50')]);
-    ingest(s, [ssh('branch', '10.9.0.5', 'SHA256:roamer')]);
+    ingest(s, [ssh('hq', '198.18.50.5', 'SHA256:roamer'), arp('hq', '198.18.50.5', '00:1b:21:00:00:50')]);
+    ingest(s, [ssh('branch', '198.18.59.5', 'SHA256:roamer')]);
     assert.equal(s.assets.size, 1);
     const a = assets(s)[0]!;
     assert.deepEqual(a.sites, ['hq', 'branch']);
     assert.equal(a.site, 'hq');
-    assert.ok(a.addresses.some((x) => x.address === '10.9.0.5' && x.site === 'branch'));
+    assert.ok(a.addresses.some((x) => x.address === '198.18.59.5' && x.site === 'branch'));
     // The same private address in two sites, nothing else in common: two assets.
-    ingest(s, [http('hq', '10.0.0.7')]);
-    ingest(s, [http('branch', '10.0.0.7')]);
+    ingest(s, [http('hq', '198.18.50.7')]);
+    ingest(s, [http('branch', '198.18.50.7')]);
     assert.equal(s.assets.size, 3);
-    assert.ok(assets(s).filter((x) => x.addresses.some((y) => y.address === '10.0.0.7')).every((x) => x.sites!.length === 1));
+    assert.ok(assets(s).filter((x) => x.addresses.some((y) => y.address === '198.18.50.7')).every((x) => x.sites!.length === 1));
   });
 
   it('names match inside their site only', () => {
     const s = inventory();
-    ingest(s, [netbios('hq', '10.0.0.8', 'FILESRV', 'CORP')]);
-    ingest(s, [netbios('hq', '10.0.0.9', 'FILESRV', 'CORP')]);
-    ingest(s, [netbios('branch', '10.0.0.8', 'FILESRV', 'CORP')]);
+    ingest(s, [netbios('hq', '198.18.50.8', 'FILESRV', 'CORP')]);
+    ingest(s, [netbios('hq', '198.18.50.9', 'FILESRV', 'CORP')]);
+    ingest(s, [netbios('branch', '198.18.50.8', 'FILESRV', 'CORP')]);
     assert.equal(s.assets.size, 2);
   });
 
