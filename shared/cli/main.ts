@@ -1,5 +1,5 @@
 // The `sextant` command line: one commander program, one module per command group.
-import { Command } from 'commander';
+import type { Command } from 'commander';
 import { registerFingerprintCommands } from './fingerprints.ts';
 import { registerInventoryCommands } from './inventory.ts';
 import { registerAgentCommands } from './agent.ts';
@@ -12,18 +12,10 @@ import { registerImportCommand } from './import.ts';
 import { registerRefingerprintCommands } from './refingerprint.ts';
 import { registerWatchCommands } from './watch.ts';
 import { registerImproveCommands } from './improve.ts';
-import { runProgram } from './run.ts';
+import { runProgram, sextantProgram } from './run.ts';
 
 export function buildProgram(): Command {
-  const program = new Command('sextant')
-    .description('Sextant: distributed network asset discovery')
-    .option('--config <file>', 'JSON configuration file (or SEXTANT_CONFIG)')
-    .showHelpAfterError()
-    .exitOverride();
-  program.hook('preAction', (cmd) => {
-    const file = cmd.opts().config as string | undefined;
-    if (file) process.env.SEXTANT_CONFIG = file;
-  });
+  const program = sextantProgram('Sextant: distributed network asset discovery');
   registerFingerprintCommands(program);
   registerOsCommands(program);
   registerOsScanCommand(program);

@@ -1,5 +1,5 @@
 // Running a commander program: commander's and Sextant's errors become exit codes.
-import { CommanderError, type Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { isSextantError } from '../errors.ts';
 
 /** Parses `argv` with `program`; commander's and Sextant's errors become exit codes. */
@@ -15,4 +15,18 @@ export async function runProgram(program: Command, argv: string[]): Promise<numb
     }
     throw err;
   }
+}
+
+/** The `sextant` program every entry point starts from: `--config FILE` (sets SEXTANT_CONFIG for the command's run). */
+export function sextantProgram(description: string): Command {
+  const program = new Command('sextant')
+    .description(description)
+    .option('--config <file>', 'JSON configuration file (or SEXTANT_CONFIG)')
+    .showHelpAfterError()
+    .exitOverride();
+  program.hook('preAction', (cmd) => {
+    const file = cmd.opts().config as string | undefined;
+    if (file) process.env.SEXTANT_CONFIG = file;
+  });
+  return program;
 }
